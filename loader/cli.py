@@ -1,0 +1,296 @@
+"""`scholarkg`: load pages, query, export, inspect and serve the knowledge graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from loader.errors import LoaderError
+from loader.identity import Iris
+from loader.load import expand_paths, load_files
+from loader.records import PAGE_FORMATS, PageFormat
+from loader.settings import Settings
+from loader.store import GraphStore
+
+app = typer.Typer(help="ScholarKG: scholarly pages → RDF knowledge graph in Oxigraph.", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", help="Store directory (default: $SCHOLARKG_STORE or the user data dir)")
+]
+EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
+QUERY_FORMATS = ("json", "xml", "csv", "tsv", "turtle", "ntriples")
+
+
+def _settings(store: Path | None) -> Settings:
+    return Settings(store=store) if store is not None else Settings()
+
+
+def _open(settings: Settings) -> GraphStore:
+    try:
+        return GraphStore.open(settings.store)
+    except LoaderError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _as_of(value: str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected YYYY-MM-DD, got {value!r}", param_hint="--as-of") from None
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="Page files or folders of *.txt pages")],
+    store: StoreOption = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Retrieval date YYYY-MM-DD (yearless dates resolve against it)")
+    ] = None,
+    page_format: Annotated[
+        str | None, typer.Option("--format", help=f"Force a page format: {', '.join(PAGE_FORMATS)}")
+    ] = None,
+) -> None:
+    """Load pages; each page replaces its own named graph atomically. A failing page changes nothing."""
+    retrieved = _as_of(as_of)
+    if page_format is not None and page_format not in PAGE_FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(PAGE_FORMATS)}", param_hint="--format")
+    settings = _settings(store)
+    try:
+        files = expand_paths(paths)
+    except LoaderError as error:
+        raise _fail(str(error)) from None
+    if not files:
+        raise _fail("no page files found (folders contribute their *.txt files)")
+    graph_store = _open(settings)
+    table = Table("source", "format", "entries", "quads", "graph")
+    failures = 0
+    chosen: PageFormat | None = page_format  # type: ignore[assignment]
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("loading", total=len(files))
+        for result in load_files(graph_store, files, as_of=retrieved, iris=Iris(settings.base_iri), page_format=chosen):
+            progress.advance(task)
+            if result.error is not None:
+                failures += 1
+                err.print(f"[red]error:[/red] {result.error}", highlight=False)
+            else:
+                table.add_row(result.label, result.page_format, str(result.entries), str(result.quads), result.graph)
+    if table.row_count:
+        out.print(table)
+    if failures:
+        raise _fail(f"{failures} of {len(files)} page(s) failed; the store is unchanged for them")
+
+
+@app.command()
+def sources(store: StoreOption = None) -> None:
+    """List the source pages in the store."""
+    graph_store = _open(_settings(store))
+    table = Table("file", "format", "entries", "triples", "retrieved", "sha256", "graph")
+    for info in graph_store.sources():
+        table.add_row(
+            info.file_name,
+            info.page_format,
+            str(info.entries),
+            str(info.triples),
+            info.retrieved_on,
+            info.sha256[:12],
+            info.graph,
+        )
+    out.print(table)
+
+
+@app.command()
+def remove(
+    source: Annotated[str, typer.Argument(help="File name, stem or graph IRI of a source")],
+    store: StoreOption = None,
+) -> None:
+    """Remove one source page's graph (and nothing else)."""
+    graph_store = _open(_settings(store))
+    try:
+        info = graph_store.find_source(source)
+    except LoaderError as error:
+        raise _fail(str(error)) from None
+    from pyoxigraph import NamedNode
+
+    graph_store.remove_graph(NamedNode(info.graph))
+    graph_store.flush()
+    out.print(f"removed {info.file_name} ({info.triples} triples, graph {info.graph})")
+
+
+@app.command()
+def stats(store: StoreOption = None) -> None:
+    """Counts of sources, papers, persons and more."""
+    graph_store = _open(_settings(store))
+    table = Table("what", "count")
+    for name, value in graph_store.stats().items():
+        table.add_row(name, str(value))
+    out.print(table)
+
+
+@app.command()
+def validate(store: StoreOption = None) -> None:
+    """Validate the stored data against the SHACL shapes in ontology/shapes.ttl."""
+    from loader.validate import validate_store
+
+    report = validate_store(_open(_settings(store)))
+    if report.conforms:
+        out.print("conforms: the data satisfies every SHACL shape")
+        return
+    out.print(report.text, highlight=False)
+    raise _fail(f"{report.violations} SHACL violation(s)")
+
+
+@app.command()
+def export(
+    store: StoreOption = None,
+    rdf_format: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}")] = "turtle",
+    graph: Annotated[str | None, typer.Option("--graph", help="Export only this named graph (IRI)")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout)")] = None,
+) -> None:
+    """Stream the dataset. N-Quads/TriG/JSON-LD keep named graphs; triple formats get their union."""
+    from pyoxigraph import NamedNode
+
+    from queries.results import GRAPH_FORMATS
+
+    if rdf_format not in EXPORT_FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(EXPORT_FORMATS)}", param_hint="--format")
+    graph_store = _open(_settings(store))
+    target = NamedNode(graph) if graph else None
+    try:
+        if output is None:
+            graph_store.export(sys.stdout.buffer, GRAPH_FORMATS[rdf_format], target)
+            sys.stdout.buffer.flush()
+        else:
+            with output.open("wb") as handle:
+                graph_store.export(handle, GRAPH_FORMATS[rdf_format], target)
+    except LoaderError as error:
+        raise _fail(str(error)) from None
+
+
+def _read_query(query_or_file: str) -> str:
+    path = Path(query_or_file)
+    if len(query_or_file) < 4096 and "\n" not in query_or_file and path.is_file():
+        return path.read_text(encoding="utf-8")
+    return query_or_file
+
+
+@app.command()
+def query(
+    query_or_file: Annotated[str, typer.Argument(help="SPARQL text, or a file holding it")],
+    store: StoreOption = None,
+    result_format: Annotated[
+        str, typer.Option("--format", help=f"One of {', '.join(QUERY_FORMATS)} (json: SPARQL JSON results)")
+    ] = "json",
+) -> None:
+    """Run a SPARQL query (with the configured time limit and row cap) and print the results."""
+    if result_format not in QUERY_FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(QUERY_FORMATS)}", param_hint="--format")
+    text = _read_query(query_or_file)
+    graph_format = result_format if result_format in ("turtle", "ntriples") else "turtle"
+    solution_format = result_format if result_format not in ("turtle", "ntriples") else "json"
+    _run_and_print(
+        _settings(store),
+        lambda engine: engine.query(engine.request(text, solution_format=solution_format, graph_format=graph_format)),
+    )
+
+
+@app.command()
+def run(
+    name: Annotated[str, typer.Argument(help="Canned query name (see `scholarkg queries`)")],
+    params: Annotated[list[str] | None, typer.Argument(help="Parameters as key=value")] = None,
+    store: StoreOption = None,
+    result_format: Annotated[str, typer.Option("--format", help="rows (JSON rows), json, xml, csv or tsv")] = "csv",
+) -> None:
+    """Run a canned query from queries/ with parameters bound as RDF terms."""
+    from queries.catalog import load_catalog
+
+    catalog = load_catalog()
+    if name not in catalog:
+        raise _fail(f"no canned query {name!r}; choose one of: {', '.join(catalog)}")
+    raw: dict[str, str] = {}
+    for item in params or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"expected key=value, got {item!r}", param_hint="PARAMS")
+        raw[key] = value
+    _run_and_print(_settings(store), lambda engine: engine.run_stored(catalog[name], raw, result_format))
+
+
+@app.command(name="queries")
+def list_queries() -> None:
+    """List the canned queries and their parameters."""
+    from queries.catalog import load_catalog
+
+    table = Table("name", "title", "parameters")
+    for stored in load_catalog().values():
+        params = ", ".join(
+            f"{p.name}: {p.type}" + (f" = {p.default}" if p.default is not None else "") for p in stored.parameters
+        )
+        table.add_row(stored.name, stored.title, params)
+    out.print(table)
+
+
+def _run_and_print(settings: Settings, action: object) -> None:
+    from queries.engine import Engine
+    from queries.execute import NotAcceptableError, QueryEvaluationError, QuerySyntaxError
+    from queries.guard import ForbiddenServiceError
+    from queries.parameters import ParameterError
+    from queries.workers import QueryTimeoutError
+
+    engine = Engine(settings, _open(settings), workers=1)
+    try:
+        result = action(engine)  # type: ignore[operator]
+    except (QuerySyntaxError, ForbiddenServiceError, ParameterError, QueryTimeoutError, QueryEvaluationError) as error:
+        raise _fail(str(error)) from None
+    except NotAcceptableError as error:
+        raise _fail(f"--format does not fit a {error.kind} result") from None
+    finally:
+        engine.close()
+    sys.stdout.buffer.write(result.body)
+    if not result.body.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+    sys.stdout.buffer.flush()
+    if result.truncated:
+        err.print(f"[yellow]warning:[/yellow] result cut at {result.rows} rows (max_rows / max_bytes)")
+
+
+@app.command()
+def serve(
+    store: StoreOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
+) -> None:
+    """Serve the SPARQL endpoint, API and UI; an empty store first gets the bundled seed pages."""
+    from api.server import serve as run_server
+
+    settings = _settings(store)
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    run_server(settings.model_copy(update=overrides))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

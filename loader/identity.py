@@ -1,0 +1,76 @@
+"""Deterministic IRIs `{base}id/{kind}/{key}` and the named graph of each source page."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import PurePath
+
+from pyoxigraph import NamedNode
+
+from loader.text import normalize_key, slugify
+
+ONTOLOGY_GRAPH = NamedNode("https://w3id.org/scholarkg/ontology")
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
+
+
+def keyed(text: str) -> str:
+    """Readable, collision-safe key: a slug plus a digest of the normalized text."""
+    key = normalize_key(text)
+    return f"{slugify(key)}-{_digest(key)}"
+
+
+def _safe(key: str) -> bool:
+    return bool(key) and all(c.isascii() and (c.isalnum() or c in "-_.") for c in key)
+
+
+def source_key(file_name: str) -> str:
+    """A source page is identified by its file name without extension (`000_e49c997fbe9f6f5b`)."""
+    stem = PurePath(file_name).stem
+    return stem if _safe(stem) else keyed(stem)
+
+
+class Iris:
+    """Mints every IRI the loader writes, under one base."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def of(self, kind: str, key: str) -> NamedNode:
+        return NamedNode(f"{self.base}id/{kind}/{key}")
+
+    def paper(self, title: str) -> NamedNode:
+        return self.of("paper", keyed(title))
+
+    def person(self, name: str, homonym: str | None = None) -> NamedNode:
+        return self.of("person", keyed(f"{name} {homonym}" if homonym else name))
+
+    def organization(self, slug: str) -> NamedNode:
+        return self.of("org", slug.lower() if _safe(slug) else keyed(slug))
+
+    def category(self, notation: str) -> NamedNode:
+        return self.of("category", notation)
+
+    def venue_series(self, name: str) -> NamedNode:
+        return self.of("venue", keyed(name))
+
+    def venue_edition(self, name: str, year: int) -> NamedNode:
+        return self.of("venue", keyed(f"{name} {year}"))
+
+    def source(self, file_name: str) -> NamedNode:
+        return self.of("source", source_key(file_name))
+
+    def entry(self, file_name: str, index: int) -> NamedNode:
+        return self.of("entry", f"{source_key(file_name)}.{index}")
+
+    def authorship(self, file_name: str, index: int, position: int) -> NamedNode:
+        return self.of("authorship", f"{source_key(file_name)}.{index}.{position}")
+
+    def observation(self, file_name: str, metric: str) -> NamedNode:
+        return self.of("observation", f"{source_key(file_name)}.{metric}")
+
+    @property
+    def taxonomy_scheme(self) -> NamedNode:
+        return self.of("scheme", "arxiv")

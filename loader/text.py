@@ -1,0 +1,58 @@
+"""Text normalisation shared by parsing and identity."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+_URL = re.compile(r"""(?:https?://|(?<![\w./])(?=(?:www\.)?github\.com/))[^\s<>"'{}\\^`|]+""")
+CODE_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sourceforge.net"})
+_TRAILING = ".,;:)]}"
+
+
+def collapse(text: str) -> str:
+    """Unicode NFC with every run of whitespace collapsed to one space, trimmed."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def normalize_key(text: str) -> str:
+    """Identity key: NFC, case-folded, whitespace collapsed."""
+    return collapse(unicodedata.normalize("NFC", collapse(text).casefold()))
+
+
+def slugify(text: str, max_length: int = 60) -> str:
+    """ASCII slug for readable IRIs (not an identity on its own)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    slug = _SLUG_DROP.sub("-", ascii_text).strip("-")
+    return slug[:max_length].rstrip("-") or "x"
+
+
+def find_urls(text: str) -> tuple[str, ...]:
+    """URLs in free text (scheme-less `github.com/...` too), punctuation trimmed, in order, no repeats."""
+    found: list[str] = []
+    for match in _URL.finditer(text):
+        url = match.group(0)
+        while url and url[-1] in _TRAILING:
+            if url[-1] == ")" and url.count("(") >= url.count(")"):
+                break
+            url = url[:-1]
+        if "://" not in url:
+            url = "https://" + url
+        if url.endswith(".git"):
+            url = url[: -len(".git")]
+        if url not in found and "." in url.split("://", 1)[1]:
+            found.append(url)
+    return tuple(found)
+
+
+def find_code_repositories(text: str) -> tuple[str, ...]:
+    """Repository URLs (an owner and a name on a known code host) among the URLs in `text`."""
+    repos: list[str] = []
+    for url in find_urls(text):
+        host, _, path = url.split("://", 1)[1].partition("/")
+        host = host.lower().removeprefix("www.")
+        if host in CODE_HOSTS and len([part for part in path.split("/") if part]) >= 2:
+            repos.append(url)
+    return tuple(repos)

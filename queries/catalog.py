@@ -1,0 +1,101 @@
+"""Canned queries are data: `queries/*.rq` files whose comment header parses into a `StoredQuery`.
+
+    # title: Shared co-authors
+    # description: People who wrote papers with both a and b, with joint-paper counts.
+    # param a: person -- the first author (IRI or name)
+    # param limit: integer = 50 -- rows to return
+    SELECT ...
+
+Parameter values are bound as RDF terms through `Store.query(substitutions=...)`, never pasted into the
+query text. Types: person, paper, category, organization (each an IRI or a human key, resolved against the
+store), iri, string, integer, year, date.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Literal as TypingLiteral
+
+from pydantic import BaseModel, ConfigDict
+
+QUERIES_DIR = Path(__file__).parent
+ParamType = TypingLiteral["person", "paper", "category", "organization", "iri", "string", "integer", "year", "date"]
+PARAM_TYPES: tuple[str, ...] = ParamType.__args__  # type: ignore[attr-defined]
+_HEADER = re.compile(r"^#\s*(?P<key>title|description|param\s+[A-Za-z_]\w*)\s*:\s*(?P<value>.*)$")
+
+
+class CatalogError(ValueError):
+    """A `.rq` file whose header cannot be read (names the file and line)."""
+
+
+class Parameter(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: ParamType
+    default: str | None = None
+    description: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+class StoredQuery(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    title: str
+    description: str = ""
+    parameters: tuple[Parameter, ...] = ()
+    text: str
+    read_only: bool = True
+
+
+def parse_stored_query(path: Path) -> StoredQuery:
+    title: str | None = None
+    description: list[str] = []
+    params: list[Parameter] = []
+    text = path.read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line)
+        if match is None:
+            continue
+        key, value = match["key"], match["value"].strip()
+        if key == "title":
+            title = value
+        elif key == "description":
+            description.append(value)
+        else:
+            name = key.split()[1]
+            spec, _, doc = value.partition(" -- ")
+            kind, has_default, default = (part.strip() for part in spec.partition("="))
+            if kind not in PARAM_TYPES:
+                raise CatalogError(f"{path}:{number}: parameter {name!r} needs a type among {', '.join(PARAM_TYPES)}")
+            if not re.search(rf"[?$]{name}\b", text):
+                raise CatalogError(f"{path}:{number}: parameter {name!r} is not used as ?{name} in the query")
+            params.append(
+                Parameter(
+                    name=name,
+                    type=kind,  # type: ignore[arg-type]
+                    default=default if has_default else None,
+                    description=doc.strip(),
+                )
+            )
+    if title is None:
+        raise CatalogError(f"{path}:1: missing '# title:' header line")
+    if re.search(r"^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", text, re.I | re.M):
+        raise CatalogError(f"{path}: canned queries are read-only; updates are not allowed")
+    return StoredQuery(
+        name=path.stem, title=title, description=" ".join(description), parameters=tuple(params), text=text
+    )
+
+
+@cache
+def load_catalog(directory: Path = QUERIES_DIR) -> dict[str, StoredQuery]:
+    """Every `*.rq` in `directory`, by name (the file stem), sorted."""
+    return {path.stem: parse_stored_query(path) for path in sorted(directory.glob("*.rq"))}

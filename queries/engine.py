@@ -1,0 +1,78 @@
+"""The query engine: the live store, its snapshots, the worker pool, the guards — used by API and CLI."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode
+
+from loader.settings import Settings
+from loader.snapshots import Snapshots
+from loader.store import GraphStore
+from queries.catalog import StoredQuery
+from queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
+from queries.guard import check_remote_targets
+from queries.parameters import bind_parameters
+from queries.workers import QueryPool
+
+Term = NamedNode | Literal
+
+
+class Engine:
+    """Owns the read-write store (one writer) and runs every query through the worker pool."""
+
+    def __init__(self, settings: Settings, store: GraphStore, *, workers: int | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.write_lock = threading.Lock()
+        snapshot_dir = Path(f"{settings.store}.snapshots")
+        self.snapshots = Snapshots(store.store, snapshot_dir)
+        self.pool = QueryPool(workers or settings.query_workers, settings.query_timeout)
+
+    @classmethod
+    def open(cls, settings: Settings, *, workers: int | None = None) -> Engine:
+        return cls(settings, GraphStore.open(settings.store), workers=workers)
+
+    def close(self) -> None:
+        self.pool.close()
+        self.snapshots.close()
+
+    # -- reading ------------------------------------------------------------------------------------
+    def query(self, request: QueryRequest) -> QueryResult:
+        """The chokepoint: SERVICE allow-list, caps from settings, time limit via the pool."""
+        check_remote_targets(request.text, self.settings.service_allowlist)
+        with self.snapshots.lease() as snapshot:
+            return self.pool.run(str(snapshot), request)
+
+    def request(self, text: str, **overrides: object) -> QueryRequest:
+        """A QueryRequest with this engine's row and byte caps."""
+        fields: dict[str, object] = {"max_rows": self.settings.max_rows, "max_bytes": self.settings.max_bytes}
+        fields.update(overrides)
+        return QueryRequest(text=text, **fields)  # type: ignore[arg-type]
+
+    def lookup(self, text: str, bindings: Mapping[str, Term]) -> list[str]:
+        result = self.query(self.request(text, solution_format=ROWS_FORMAT, bindings=dict(bindings)))
+        rows = json.loads(result.body)["rows"]
+        return [str(next(iter(row.values()))) for row in rows if row]
+
+    def bind(self, stored: StoredQuery, raw: Mapping[str, str]) -> dict[str, Term]:
+        return bind_parameters(stored, raw, self.lookup, base_iri=self.settings.base_iri)
+
+    def run_stored(self, stored: StoredQuery, raw: Mapping[str, str], fmt: str = ROWS_FORMAT) -> QueryResult:
+        bindings = self.bind(stored, raw)
+        return self.query(self.request(stored.text, solution_format=fmt, graph_format="turtle", bindings=bindings))
+
+    # -- writing ------------------------------------------------------------------------------------
+    def update(self, text: str, *, base_iri: str | None = None) -> None:
+        """SPARQL Update on the live store (transactional), then a fresh snapshot for readers."""
+        check_remote_targets(text, self.settings.service_allowlist)
+        with self.write_lock:
+            self.store.store.update(text, base_iri=base_iri)
+            self.snapshots.refresh()
+
+    def changed(self) -> None:
+        """Call after writing to `self.store` directly (under `write_lock`)."""
+        self.snapshots.refresh()

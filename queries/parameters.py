@@ -1,0 +1,104 @@
+"""Turn raw parameter strings (URL query, CLI key=value) into RDF terms for a canned query."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Callable, Mapping
+
+from pyoxigraph import Literal, NamedNode
+
+from loader.text import normalize_key
+from loader.vocab import XSD
+from ontology.taxonomy import resolve_code
+from queries.catalog import Parameter, StoredQuery
+
+Term = NamedNode | Literal
+# Runs a lookup SELECT (bound variables as terms) and returns its first column's values.
+Lookup = Callable[[str, Mapping[str, Term]], list[str]]
+_IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
+MAX_VALUE_LENGTH = 2_000
+
+_LOOKUPS: dict[str, tuple[str, str]] = {
+    # type: (query finding IRIs for ?key, what the key is)
+    "person": ("SELECT DISTINCT ?x WHERE { ?x a schema:Person ; skg:normalizedName ?key } ORDER BY ?x", "name"),
+    "paper": (
+        "SELECT DISTINCT ?x WHERE { ?x a schema:ScholarlyArticle ; skg:normalizedTitle ?key } ORDER BY ?x",
+        "title",
+    ),
+    "organization": (
+        "SELECT DISTINCT ?x WHERE { ?x a schema:Organization ; schema:identifier ?id FILTER(LCASE(?id) = ?key) }",
+        "identifier",
+    ),
+}
+
+
+class ParameterError(ValueError):
+    """A missing or ill-typed parameter; `name` says which."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(f"parameter {name!r}: {message}")
+
+
+def bind_parameters(query: StoredQuery, raw: Mapping[str, str], lookup: Lookup, *, base_iri: str) -> dict[str, Term]:
+    unknown = sorted(set(raw) - {p.name for p in query.parameters})
+    if unknown:
+        allowed = ", ".join(p.name for p in query.parameters) or "none"
+        raise ParameterError(unknown[0], f"unknown parameter for {query.name!r} (parameters: {allowed})")
+    bound: dict[str, Term] = {}
+    for param in query.parameters:
+        value = raw.get(param.name, param.default)
+        if value is None or value.strip() == "":
+            raise ParameterError(param.name, f"is required ({param.type}: {param.description or 'no default'})")
+        if len(value) > MAX_VALUE_LENGTH:
+            raise ParameterError(param.name, f"is longer than {MAX_VALUE_LENGTH} characters")
+        bound[param.name] = to_term(param, value.strip(), lookup, base_iri=base_iri)
+    return bound
+
+
+def to_term(param: Parameter, value: str, lookup: Lookup, *, base_iri: str) -> Term:
+    kind = param.type
+    if kind == "string":
+        return Literal(value)
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?\d{1,18}", value):
+            raise ParameterError(param.name, f"expected an integer, got {json.dumps(value)}")
+        return Literal(str(int(value)), datatype=NamedNode(XSD + "integer"))
+    if kind == "year":
+        if not re.fullmatch(r"\d{4}", value):
+            raise ParameterError(param.name, f"expected a four-digit year, got {json.dumps(value)}")
+        return Literal(value, datatype=NamedNode(XSD + "gYear"))
+    if kind == "date":
+        try:
+            return Literal(dt.date.fromisoformat(value).isoformat(), datatype=NamedNode(XSD + "date"))
+        except ValueError:
+            raise ParameterError(param.name, f"expected a date YYYY-MM-DD, got {json.dumps(value)}") from None
+    if kind == "iri":
+        return _iri(param, value)
+    if kind == "category":
+        if _IRI.match(value):
+            return _iri(param, value)
+        notation = resolve_code(value) if "." not in value else value
+        if notation is None or not re.fullmatch(r"[A-Za-z-]+(\.[A-Za-z-]+)?", notation):
+            raise ParameterError(param.name, f"unknown arXiv category {json.dumps(value)} (e.g. cs.LG or LG)")
+        return NamedNode(f"{base_iri}id/category/{notation}")
+    # person, paper, organization: an IRI, or a key looked up in the store (case-insensitive)
+    if _IRI.match(value):
+        return _iri(param, value)
+    query, what = _LOOKUPS[kind]
+    found = lookup(query, {"key": Literal(normalize_key(value))})
+    if not found:
+        raise ParameterError(param.name, f"no {kind} with {what} {json.dumps(value)}")
+    if len(found) > 1:
+        raise ParameterError(
+            param.name, f"{json.dumps(value)} names {len(found)} {kind}s; pass one IRI: {', '.join(found)}"
+        )
+    return NamedNode(found[0])
+
+
+def _iri(param: Parameter, value: str) -> NamedNode:
+    if not _IRI.match(value):
+        raise ParameterError(param.name, f"expected an http(s) IRI, got {json.dumps(value)}")
+    return NamedNode(value)
