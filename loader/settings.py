@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_bytes: int = Field(50_000_000, gt=0, description="Bytes a query response may have before it is cut")
     max_request_bytes: int = Field(10_000_000, gt=0, description="Largest accepted request body")
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries")
+    load_seeds: bool = Field(True, description="`serve` loads the bundled seeds into an empty store")
     service_allowlist: list[str] = Field(
         default_factory=list, description="Hosts SERVICE / LOAD may reach (empty: none)"
     )

@@ -1,0 +1,68 @@
+"""The FastAPI application factory: `create_app(settings)`; no module-level app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.errors import install_error_handlers
+from loader.identity import Iris
+from loader.load import load_files
+from loader.settings import Settings
+from loader.store import GraphStore
+from queries.engine import Engine
+from seeds import seed_files
+
+log = logging.getLogger("scholarkg.api")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def load_seeds_if_empty(store: GraphStore, settings: Settings) -> int:
+    """On a store without source pages, load the bundled seeds; returns the number loaded."""
+    if store.sources():
+        return 0
+    results = list(load_files(store, seed_files(), as_of=dt.date.today(), iris=Iris(settings.base_iri)))
+    failed = [r for r in results if not r.ok]
+    for result in failed:
+        log.error("seed page failed to load: %s", result.error)
+    return len(results) - len(failed)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = GraphStore.open(settings.store)
+        if settings.load_seeds:
+            loaded = load_seeds_if_empty(store, settings)
+            if loaded:
+                log.info("empty store: loaded %d bundled seed pages", loaded)
+        engine = Engine(settings, store)
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            engine.close()
+            store.flush()
+            del app.state.engine
+
+    app = FastAPI(
+        title="ScholarKG",
+        version="0.1.0",
+        description="Scholarly knowledge graph: SPARQL 1.1 endpoint, canned queries, linked-data entities.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+
+    from api import canned, entities, export, graph_store, resources, sparql, ui, void
+
+    for module in (sparql, graph_store, canned, entities, resources, export, void, ui):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

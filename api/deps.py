@@ -1,0 +1,28 @@
+"""FastAPI dependency aliases: `SettingsDep`, `EngineDep`, `CatalogDep`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from loader.settings import Settings
+from queries.catalog import StoredQuery, load_catalog
+from queries.engine import Engine
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def get_catalog() -> dict[str, StoredQuery]:
+    return load_catalog()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+CatalogDep = Annotated[dict[str, StoredQuery], Depends(get_catalog)]

@@ -1,0 +1,180 @@
+"""`/store`: SPARQL 1.1 Graph Store HTTP Protocol (indirect identification: `?graph=IRI` or `?default`).
+
+Reads are open; PUT/POST/DELETE need the update token. Every write is one transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
+
+from api.auth import require_update_token
+from api.body import content_type, read_body
+from api.deps import EngineDep, SettingsDep
+from api.errors import ApiError
+from api.negotiation import GRAPHS, negotiate_format
+from queries.engine import Engine
+from queries.results import GRAPH_FORMATS, graph_media_type
+
+router = APIRouter(tags=["Graph Store Protocol"])
+Graph = NamedNode | DefaultGraph
+_TRIPLE_FORMATS = {fmt.media_type: fmt for fmt in (RdfFormat.TURTLE, RdfFormat.N_TRIPLES, RdfFormat.RDF_XML)}
+_TRIPLE_FORMATS.update(
+    {
+        "application/ld+json": RdfFormat.JSON_LD,
+        "text/plain": RdfFormat.N_TRIPLES,
+        "application/n3": RdfFormat.N3,
+        "text/n3": RdfFormat.N3,
+    }
+)
+
+
+def _target(request: Request, *, required: bool = True) -> Graph | None:
+    params = request.query_params
+    graphs = params.getlist("graph")
+    if len(graphs) > 1:
+        raise ApiError.bad_request("more than one 'graph' parameter")
+    if graphs and "default" in params:
+        raise ApiError.bad_request("use either ?graph=IRI or ?default, not both")
+    if graphs:
+        iri = graphs[0]
+        try:
+            return NamedNode(iri)
+        except ValueError:
+            raise ApiError.bad_parameter("graph", f"not a valid IRI: {iri!r}") from None
+    if "default" in params:
+        return DefaultGraph()
+    if required:
+        raise ApiError.bad_request("name the graph with ?graph=IRI or ?default", code="missing-graph")
+    return None
+
+
+def _exists(engine: Engine, graph: Graph) -> bool:
+    if isinstance(graph, DefaultGraph):
+        return True
+    return engine.store.store.contains_named_graph(graph)
+
+
+def _graph_token(graph: Graph) -> str:
+    return "DEFAULT" if isinstance(graph, DefaultGraph) else f"GRAPH {graph}"
+
+
+async def _payload(request: Request, settings: SettingsDep, graph: Graph) -> list[Quad]:
+    media, charset = content_type(request)
+    data = await read_body(request, settings.max_request_bytes)
+    if media == "multipart/form-data":
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode() + data
+        )
+        quads: list[Quad] = []
+        for part in message.iter_parts():
+            part_type = part.get_content_type()
+            quads += _parse(part.get_payload(decode=True) or b"", part_type, graph)
+        return quads
+    if charset not in (None, "utf-8", "utf8"):
+        raise ApiError(415, "unsupported-charset", f"charset {charset!r} is not supported; send UTF-8")
+    return _parse(data, media, graph)
+
+
+def _parse(data: bytes, media: str, graph: Graph) -> list[Quad]:
+    rdf_format = _TRIPLE_FORMATS.get(media)
+    if rdf_format is None:
+        raise ApiError.unsupported_media_type(media, list(_TRIPLE_FORMATS))
+    base = graph.value if isinstance(graph, NamedNode) else None
+    try:
+        return [Quad(t.subject, t.predicate, t.object, graph) for t in parse(data, rdf_format, base_iri=base)]
+    except SyntaxError as error:
+        raise ApiError.bad_request(f"the {media} body does not parse: {error}", code="bad-rdf") from None
+
+
+def _write(engine: Engine, graph: Graph, quads: list[Quad], *, replace: bool) -> None:
+    lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+    insert = f"INSERT DATA {{ {_graph_token(graph) if isinstance(graph, NamedNode) else ''} {{\n{lines}\n}} }}"
+    if isinstance(graph, DefaultGraph):
+        insert = f"INSERT DATA {{\n{lines}\n}}"
+    parts = []
+    if replace:
+        parts.append(f"DROP SILENT {_graph_token(graph)}")
+    if quads:
+        parts.append(insert)
+    elif isinstance(graph, NamedNode) and not _exists(engine, graph):
+        pass
+    if parts:
+        engine.update(" ;\n".join(parts))
+    if isinstance(graph, NamedNode) and not quads and replace:
+        with engine.write_lock:
+            engine.store.store.add_graph(graph)
+            engine.changed()
+
+
+@router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (GSP)")
+async def read_graph(request: Request, engine: EngineDep) -> Response:
+    graph = _target(request)
+    assert graph is not None
+    fmt = negotiate_format(request.headers.get("accept"), GRAPHS)
+    if fmt is None or GRAPH_FORMATS[fmt].supports_datasets:
+        fmt = fmt if fmt in ("turtle", "ntriples", "rdfxml", "jsonld") else None
+    if fmt is None:
+        raise ApiError.not_acceptable("a graph", ["text/turtle", "application/n-triples", "application/rdf+xml"])
+    if not _exists(engine, graph):
+        raise ApiError.not_found(f"no graph {graph}")
+
+    def dump() -> bytes:
+        out = io.BytesIO()
+        triples = [q.triple for q in engine.store.store.quads_for_pattern(None, None, None, graph)]
+        serialize(triples, out, GRAPH_FORMATS[fmt])
+        return out.getvalue()
+
+    body = await run_in_threadpool(dump)
+    media = graph_media_type(fmt)
+    return Response(
+        b"" if request.method == "HEAD" else body,
+        media_type=f"{media}; charset=utf-8",
+        headers={"Vary": "Accept", "Content-Length": str(len(body))},
+    )
+
+
+@router.put("/store", summary="Replace a graph (GSP)", status_code=204)
+async def put_graph(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    require_update_token(request, settings)
+    graph = _target(request)
+    assert graph is not None
+    quads = await _payload(request, settings, graph)
+    existed = _exists(engine, graph)
+    await run_in_threadpool(_write, engine, graph, quads, replace=True)
+    return Response(status_code=204 if existed else 201)
+
+
+@router.post("/store", summary="Merge into a graph, or create a new one (GSP)", status_code=204)
+async def post_graph(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    require_update_token(request, settings)
+    graph = _target(request, required=False)
+    created = graph is None
+    if graph is None:
+        graph = NamedNode(f"{settings.base_iri}id/graph/{uuid.uuid4()}")
+    quads = await _payload(request, settings, graph)
+    existed = _exists(engine, graph)
+    await run_in_threadpool(_write, engine, graph, quads, replace=False)
+    if created:
+        return Response(
+            status_code=201,
+            headers={"Location": str(request.url_for("read_graph").include_query_params(graph=graph.value))},
+        )  # type: ignore[union-attr]
+    return Response(status_code=204 if existed else 201)
+
+
+@router.delete("/store", summary="Delete a graph (GSP)", status_code=204)
+async def delete_graph(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    require_update_token(request, settings)
+    graph = _target(request)
+    assert graph is not None
+    if not _exists(engine, graph):
+        raise ApiError.not_found(f"no graph {graph}")
+    await run_in_threadpool(engine.update, f"DROP {_graph_token(graph)}")
+    return Response(status_code=204)

@@ -1,0 +1,62 @@
+"""`/.well-known/void` (VoID description of the dataset) and `/healthz`."""
+
+from __future__ import annotations
+
+import io
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pyoxigraph import Literal, NamedNode, Triple, serialize
+
+from api.deps import EngineDep, SettingsDep
+from api.errors import ApiError
+from api.negotiation import GRAPHS, negotiate_format
+from loader.vocab import DCTERMS, RDF, VOID, XSD
+from queries.results import GRAPH_FORMATS, graph_media_type
+
+router = APIRouter(tags=["Dataset"])
+
+
+def _n(value: int) -> Literal:
+    return Literal(str(value), datatype=NamedNode(XSD + "integer"))
+
+
+@router.get("/.well-known/void", summary="VoID description of the dataset")
+async def void_description(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
+    fmt = negotiate_format(request.headers.get("accept"), GRAPHS)
+    if fmt is None:
+        raise ApiError.not_acceptable("the VoID description", list(GRAPHS))
+    stats = await run_in_threadpool(engine.store.stats)
+    sources = await run_in_threadpool(engine.store.sources)
+    dataset = NamedNode(f"{settings.base_iri}id/dataset/scholarkg")
+    base = str(request.base_url)
+    v = lambda name: NamedNode(VOID + name)  # noqa: E731
+    triples = [
+        Triple(dataset, NamedNode(RDF + "type"), v("Dataset")),
+        Triple(dataset, NamedNode(DCTERMS + "title"), Literal("ScholarKG")),
+        Triple(dataset, v("sparqlEndpoint"), NamedNode(base + "sparql")),
+        Triple(dataset, v("dataDump"), NamedNode(base + "export?format=nquads")),
+        Triple(dataset, v("uriSpace"), Literal(f"{settings.base_iri}id/")),
+        Triple(dataset, v("triples"), _n(stats["quads"])),
+        Triple(dataset, v("entities"), _n(stats["papers"] + stats["persons"] + stats["organizations"])),
+        Triple(dataset, v("vocabulary"), NamedNode("http://schema.org/")),
+        Triple(dataset, v("vocabulary"), NamedNode("https://w3id.org/scholarkg/ontology#")),
+        Triple(dataset, v("vocabulary"), NamedNode("http://www.w3.org/2004/02/skos/core#")),
+    ]
+    for info in sources:
+        subset = NamedNode(info.graph)
+        triples += [
+            Triple(dataset, v("subset"), subset),
+            Triple(subset, NamedNode(RDF + "type"), v("Dataset")),
+            Triple(subset, v("triples"), _n(info.triples)),
+            Triple(subset, NamedNode(DCTERMS + "source"), Literal(info.file_name)),
+        ]
+    out = io.BytesIO()
+    serialize(triples, out, GRAPH_FORMATS[fmt], prefixes={"void": VOID, "dcterms": DCTERMS})
+    return Response(out.getvalue(), media_type=graph_media_type(fmt), headers={"Vary": "Accept"})
+
+
+@router.get("/healthz", summary="Liveness and store check")
+async def healthz(engine: EngineDep) -> dict[str, object]:
+    sources = await run_in_threadpool(engine.store.sources)
+    return {"status": "ok", "sources": len(sources), "query_workers": engine.pool.size}
