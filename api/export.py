@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import AsyncIterator, Iterator
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import iterate_in_threadpool
@@ -66,8 +67,8 @@ def stream_export(store: GraphStore, fmt: str, graph: NamedNode | None) -> Itera
 @router.get("/export", summary="Stream the dataset (or one source graph) as RDF")
 async def export(
     engine: EngineDep,
-    format: str = Query("turtle", description=f"One of {', '.join(EXPORT_FORMATS)}"),
-    graph: str | None = Query(None, description="IRI of one named graph (a source page)"),
+    format: Annotated[str, Query(description=f"One of {', '.join(EXPORT_FORMATS)}")] = "turtle",
+    graph: Annotated[str | None, Query(description="IRI of one named graph (a source page)")] = None,
 ) -> StreamingResponse:
     if format not in EXPORT_FORMATS:
         raise ApiError.bad_parameter("format", f"format must be one of {', '.join(EXPORT_FORMATS)}")

@@ -20,8 +20,8 @@ from loader.settings import Settings
 from loader.store import GraphStore
 
 app = typer.Typer(help="ScholarKG: scholarly pages → RDF knowledge graph in Oxigraph.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 StoreOption = Annotated[
     Path | None, typer.Option("--store", help="Store directory (default: $SCHOLARKG_STORE or the user data dir)")
@@ -66,6 +66,12 @@ def load(
     page_format: Annotated[
         str | None, typer.Option("--format", help=f"Force a page format: {', '.join(PAGE_FORMATS)}")
     ] = None,
+    server: Annotated[
+        str | None, typer.Option("--server", help="Load through a running `scholarkg serve` at this URL")
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", envvar="SCHOLARKG_UPDATE_TOKEN", help="Update token for --server")
+    ] = None,
 ) -> None:
     """Load pages; each page replaces its own named graph atomically. A failing page changes nothing."""
     retrieved = _as_of(as_of)
@@ -78,6 +84,9 @@ def load(
         raise _fail(str(error)) from None
     if not files:
         raise _fail("no page files found (folders contribute their *.txt files)")
+    if server is not None:
+        _load_via_server(server, token, files, retrieved, page_format)
+        return
     graph_store = _open(settings)
     table = Table("source", "format", "entries", "quads", "graph")
     failures = 0
@@ -91,6 +100,32 @@ def load(
                 err.print(f"[red]error:[/red] {result.error}", highlight=False)
             else:
                 table.add_row(result.label, result.page_format, str(result.entries), str(result.quads), result.graph)
+    if table.row_count:
+        out.print(table)
+    if failures:
+        raise _fail(f"{failures} of {len(files)} page(s) failed; the store is unchanged for them")
+
+
+def _load_via_server(server: str, token: str | None, files: list[Path], as_of: dt.date, fmt: str | None) -> None:
+    import httpx
+
+    table = Table("source", "format", "entries", "quads", "graph")
+    failures = 0
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(base_url=server.rstrip("/"), timeout=120, headers=headers) as client:
+        for path in files:
+            params = {"name": path.name, "as_of": as_of.isoformat()} | ({"format": fmt} if fmt else {})
+            try:
+                response = client.post("/sources", params=params, content=path.read_bytes())
+            except httpx.HTTPError as error:
+                raise _fail(f"cannot reach {server}: {error}") from None
+            if response.status_code == 201:
+                body = response.json()
+                table.add_row(str(path), body["page_format"], str(body["entries"]), str(body["quads"]), body["graph"])
+            else:
+                failures += 1
+                message = response.json().get("error", {}).get("message", response.text)
+                err.print(f"[red]error:[/red] {path}: {message}", highlight=False)
     if table.row_count:
         out.print(table)
     if failures:
