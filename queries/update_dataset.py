@@ -30,6 +30,7 @@ def apply_update_dataset(text: str, using: Sequence[str], using_named: Sequence[
     inserts: list[int] = []
     depth = 0
     op_words: list[str] = []
+    previous = ""
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         value = match.group(0)
@@ -48,9 +49,11 @@ def apply_update_dataset(text: str, using: Sequence[str], using_named: Sequence[
                     "the update names its own dataset (USING/WITH) and the request gives "
                     "using-graph-uri/using-named-graph-uri: use one or the other"
                 )
-            if word == "WHERE" and op_words and op_words[-1] != "DELETE" and {"INSERT", "DELETE"} & set(op_words):
+            # DELETE/INSERT {template} WHERE gets USING; the `DELETE WHERE {…}` shorthand cannot have it.
+            if word == "WHERE" and previous == "}" and {"INSERT", "DELETE"} & set(op_words):
                 inserts.append(match.start())
             op_words.append(word)
+        previous = value
     for position in reversed(inserts):
         text = text[:position] + clause + " " + text[position:]
     return text

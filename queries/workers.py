@@ -117,21 +117,19 @@ class QueryPool:
             worker = self._idle.get(timeout=limit)
         except queue.Empty:
             raise QueryTimeoutError(limit) from None
+        answered = False
         try:
             worker.conn.send((snapshot, request))
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
-                self._replace(worker)
-                worker = None  # type: ignore[assignment]
-                raise QueryTimeoutError(limit)
-            status, payload = worker.conn.recv()
+            answered = worker.conn.poll(max(0.0, deadline - time.monotonic()))
+            if answered:
+                status, payload = worker.conn.recv()
         except (EOFError, OSError) as error:
-            if worker is not None:
-                self._replace(worker)
-                worker = None  # type: ignore[assignment]
+            self._replace(worker)
             raise WorkerCrashedError(f"query worker died: {error}") from None
-        finally:
-            if worker is not None:
-                self._idle.put(worker)
+        if not answered:
+            self._replace(worker)
+            raise QueryTimeoutError(limit)
+        self._idle.put(worker)
         if status == "ok":
             return payload  # type: ignore[no-any-return]
         if status == "syntax":
