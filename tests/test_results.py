@@ -14,7 +14,7 @@ from queries.results import serialize_boolean, serialize_solutions
 
 XSD_INT = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 ROWS = [
-    [NamedNode("http://example.org/a"), Literal("Zoë, \"quoted\"\tand tab", language="en")],
+    [NamedNode("http://example.org/a"), Literal('Zoë, "quoted"\tand tab', language="en")],
     [BlankNode("b0"), Literal("42", datatype=XSD_INT)],
     [NamedNode("http://example.org/c"), None],
 ]
@@ -35,7 +35,12 @@ def test_round_trip_through_pyoxigraph_parser(fmt: str) -> None:
 def test_csv_is_rfc4180_with_lexical_forms() -> None:
     out = serialize_solutions(["s", "o"], ROWS, "csv", max_rows=10, max_bytes=10_000)
     rows = list(csv.reader(io.StringIO(out.body.decode())))
-    assert rows == [["s", "o"], ["http://example.org/a", 'Zoë, "quoted"\tand tab'], ["_:b0", "42"], ["http://example.org/c", ""]]
+    assert rows == [
+        ["s", "o"],
+        ["http://example.org/a", 'Zoë, "quoted"\tand tab'],
+        ["_:b0", "42"],
+        ["http://example.org/c", ""],
+    ]
     assert out.body.endswith(b"\r\n")
 
 
