@@ -1,0 +1,165 @@
+"""/export, /sources, /.well-known/void and /healthz against a live server."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from pyoxigraph import Quad, RdfFormat, Store, parse
+
+from tests.server_fixtures import ROOT, UPDATE_TOKEN, LiveServer, start_server, stop_server
+
+SEEDS = ROOT / "seeds"
+BASE = "https://w3id.org/scholarkg/"
+PROFILE = "000_e49c997fbe9f6f5b"
+
+
+def _quads(body: bytes, fmt: RdfFormat) -> set[Quad]:
+    return set(parse(body, fmt))  # type: ignore[arg-type]
+
+
+def test_export_nquads_is_the_whole_dataset(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        response = client.get("/export", params={"format": "nquads"})
+        count = client.get(
+            "/sparql",
+            params={"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "text/csv"},
+        )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/n-quads")
+    assert response.headers["content-disposition"] == 'attachment; filename="scholarkg.nq"'
+    quads = _quads(response.content, RdfFormat.N_QUADS)
+    assert len(quads) == int(count.text.split()[1])
+    graphs = {q.graph_name.value for q in quads}
+    assert f"{BASE}id/source/{PROFILE}" in graphs and len(graphs) == 7  # 5 pages + ontology + taxonomy
+
+
+def test_export_one_graph_as_turtle_round_trips(live_server: LiveServer) -> None:
+    graph = f"{BASE}id/source/{PROFILE}"
+    with live_server.client() as client:
+        turtle = client.get("/export", params={"format": "turtle", "graph": graph})
+        nquads = client.get("/export", params={"format": "nquads", "graph": graph})
+    assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+    assert b"@prefix schema: <http://schema.org/>" in turtle.content
+    assert turtle.headers["content-disposition"] == f'attachment; filename="{PROFILE}.ttl"'
+    triples = {(t.subject, t.predicate, t.object) for t in parse(turtle.content, RdfFormat.TURTLE)}
+    from_quads = {(q.subject, q.predicate, q.object) for q in _quads(nquads.content, RdfFormat.N_QUADS)}
+    assert triples == from_quads and len(triples) == 299
+
+
+def test_export_jsonld_parses(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        response = client.get("/export", params={"format": "jsonld", "graph": f"{BASE}id/source/{PROFILE}"})
+    assert response.headers["content-type"].startswith("application/ld+json")
+    store = Store()
+    store.load(response.content, RdfFormat.JSON_LD)
+    assert len(store) == 299
+
+
+def test_export_bad_requests(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        bad_format = client.get("/export", params={"format": "csv"})
+        missing = client.get("/export", params={"graph": "http://example.org/nope"})
+    assert bad_format.status_code == 422 and bad_format.json()["error"]["parameter"] == "format"
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not-found"
+
+
+def test_void_and_health(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+        health = client.get("/healthz")
+    assert void.status_code == 200
+    triples = list(parse(void.content, RdfFormat.TURTLE))
+    subsets = [t for t in triples if t.predicate.value == "http://rdfs.org/ns/void#subset"]
+    assert len(subsets) == 5
+    assert health.json()["status"] == "ok" and health.json()["sources"] == 5
+
+
+@pytest.fixture(scope="module")
+def upload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(tmp_path_factory.mktemp("uploads") / "store", token=UPDATE_TOKEN, seeds=False)
+    yield server
+    stop_server(server)
+
+
+def test_sources_upload_needs_token_and_loads(upload_server: LiveServer) -> None:
+    page = (SEEDS / f"{PROFILE}.txt").read_bytes()
+    params = {"name": f"{PROFILE}.txt", "as_of": "2026-11-23"}
+    with upload_server.client() as client:
+        refused = client.post("/sources", params=params, content=page)
+        created = client.post("/sources", params=params, content=page, headers=upload_server.auth())
+        listed = client.get("/sources").json()
+        papers = client.get(
+            "/sparql",
+            params={"query": "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a schema:ScholarlyArticle }"},
+            headers={"Accept": "text/csv"},
+        )
+    assert refused.status_code == 401
+    assert created.status_code == 201, created.text
+    assert created.json() == {
+        "graph": f"{BASE}id/source/{PROFILE}",
+        "file_name": f"{PROFILE}.txt",
+        "page_format": "author-profile",
+        "entries": 7,
+        "quads": 299,
+    }
+    assert [s["file_name"] for s in listed] == [f"{PROFILE}.txt"]
+    assert papers.text.split() == ["n", "7"], "queries see the upload at once (fresh snapshot)"
+
+
+def test_bad_page_upload_names_the_line_and_changes_nothing(upload_server: LiveServer) -> None:
+    truncated = (SEEDS / f"{PROFILE}.txt").read_text().split("\n")[:13]
+    with upload_server.client(headers=upload_server.auth()) as client:
+        before = client.get("/export", params={"format": "nquads"}).content
+        response = client.post("/sources", params={"name": f"{PROFILE}.txt"}, content="\n".join(truncated).encode())
+        after = client.get("/export", params={"format": "nquads"}).content
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "bad-page" and error["source"] == f"{PROFILE}.txt" and isinstance(error["line"], int)
+    assert f"{PROFILE}.txt:" in error["message"]
+    assert _quads(before, RdfFormat.N_QUADS) == _quads(after, RdfFormat.N_QUADS) != set()
+
+
+def test_cli_load_through_running_server_and_second_writer_is_refused(upload_server: LiveServer) -> None:
+    cli = [sys.executable, "-m", "loader.cli"]
+    through = subprocess.run(
+        [*cli, "load", str(SEEDS / "001_7237205d067e25d8.txt"), "--server", upload_server.url, "--as-of", "2026-11-23"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"SCHOLARKG_UPDATE_TOKEN": UPDATE_TOKEN, "PATH": ""},
+        timeout=60,
+    )
+    assert through.returncode == 0, through.stderr
+    assert "001_7237205d067e25d8.txt" in through.stdout
+    direct = subprocess.run(
+        [*cli, "load", str(SEEDS), "--store", str(upload_server.store)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert direct.returncode != 0
+    assert f"store {upload_server.store} is in use by process {upload_server.process.pid}" in direct.stderr
+    with httpx.Client(base_url=upload_server.url) as client:
+        names = [s["file_name"] for s in client.get("/sources").json()]
+    assert "001_7237205d067e25d8.txt" in names
+
+
+def test_delete_source(upload_server: LiveServer) -> None:
+    with upload_server.client(headers=upload_server.auth()) as client:
+        client.post(
+            "/sources",
+            params={"name": "002_59305120740d2a0e.txt"},
+            content=(SEEDS / "002_59305120740d2a0e.txt").read_bytes(),
+        )
+        before = {s["file_name"] for s in client.get("/sources").json()}
+        deleted = client.delete("/sources/002_59305120740d2a0e")
+        missing = client.delete("/sources/nope")
+        after = {s["file_name"] for s in client.get("/sources").json()}
+    assert deleted.status_code == 204 and missing.status_code == 404
+    assert before - after == {"002_59305120740d2a0e.txt"}
