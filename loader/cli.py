@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -38,12 +39,13 @@ def _open(settings: Settings) -> GraphStore:
     try:
         return GraphStore.open(settings.store)
     except LoaderError as error:
-        err.print(f"[red]error:[/red] {error}")
+        err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    # escape(): a file name like `notes[draft].txt` is text, not Rich markup (it would print as `notes.txt`).
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -97,9 +99,11 @@ def load(
             progress.advance(task)
             if result.error is not None:
                 failures += 1
-                err.print(f"[red]error:[/red] {result.error}", highlight=False)
+                err.print(f"[red]error:[/red] {escape(str(result.error))}", highlight=False)
             else:
-                table.add_row(result.label, result.page_format, str(result.entries), str(result.quads), result.graph)
+                table.add_row(
+                    escape(result.label), result.page_format, str(result.entries), str(result.quads), result.graph
+                )
     if table.row_count:
         out.print(table)
     if failures:
@@ -121,11 +125,13 @@ def _load_via_server(server: str, token: str | None, files: list[Path], as_of: d
                 raise _fail(f"cannot reach {server}: {error}") from None
             if response.status_code == 201:
                 body = response.json()
-                table.add_row(str(path), body["page_format"], str(body["entries"]), str(body["quads"]), body["graph"])
+                table.add_row(
+                    escape(str(path)), body["page_format"], str(body["entries"]), str(body["quads"]), body["graph"]
+                )
             else:
                 failures += 1
                 message = response.json().get("error", {}).get("message", response.text)
-                err.print(f"[red]error:[/red] {path}: {message}", highlight=False)
+                err.print(f"[red]error:[/red] {escape(f'{path}: {message}')}", highlight=False)
     if table.row_count:
         out.print(table)
     if failures:
@@ -139,7 +145,7 @@ def sources(store: StoreOption = None) -> None:
     table = Table("file", "format", "entries", "triples", "retrieved", "sha256", "graph")
     for info in graph_store.sources():
         table.add_row(
-            info.file_name,
+            escape(info.file_name),
             info.page_format,
             str(info.entries),
             str(info.triples),
@@ -165,7 +171,7 @@ def remove(
 
     graph_store.remove_graph(NamedNode(info.graph))
     graph_store.flush()
-    out.print(f"removed {info.file_name} ({info.triples} triples, graph {info.graph})")
+    out.print(escape(f"removed {info.file_name} ({info.triples} triples, graph {info.graph})"))
 
 
 @app.command()
@@ -187,7 +193,7 @@ def validate(store: StoreOption = None) -> None:
     if report.conforms:
         out.print("conforms: the data satisfies every SHACL shape")
         return
-    out.print(report.text, highlight=False)
+    out.print(escape(report.text), highlight=False)
     raise _fail(f"{report.violations} SHACL violation(s)")
 
 

@@ -22,7 +22,10 @@ def parse_date(text: str, as_of: dt.date) -> dt.date:
     month = MONTHS.index(match["month"]) + 1
     day = int(match["day"])
     if match["year"] is not None:
-        return dt.date(int(match["year"]), month, day)
+        try:
+            return dt.date(int(match["year"]), month, day)
+        except ValueError as error:  # `Feb 30, 2023`: name the date, not just "day is out of range"
+            raise ValueError(f"impossible date {text.strip()!r}: {error}") from None
     for year in range(as_of.year, as_of.year - 9, -1):
         try:
             candidate = dt.date(year, month, day)

@@ -90,7 +90,7 @@ def page_quads(page: Page, *, file_name: str, label: str, sha256: str, as_of: dt
         owner = m.person(page.owner)
         m.add(source, foaf.primaryTopic, owner)
         if page.primary_category_code:
-            m.add(owner, skg.primaryCategory, m.category(page.primary_category_code, 1))
+            m.add(owner, skg.primaryCategory, m.category(page.primary_category_code, page.primary_category_line or 1))
     if page.metrics is not None and owner is not None:
         for field, metric in (
             ("h_index", "hIndex"),

@@ -44,8 +44,9 @@ def _number(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def _metrics(block: Block, source: str) -> tuple[str | None, ProfileMetrics]:
+def _metrics(block: Block, source: str) -> tuple[str | None, int | None, ProfileMetrics]:
     category: str | None = None
+    category_line: int | None = None
     values: dict[str, int] = {}
     for line in block:
         text = line.text.strip()
@@ -56,13 +57,13 @@ def _metrics(block: Block, source: str) -> tuple[str | None, ProfileMetrics]:
                 break
         else:
             if category is None and not values and _CATEGORY.match(text):
-                category = text
+                category, category_line = text, line.number
             else:
                 raise PageError(source, f"unexpected line in the profile metrics: {text!r}", line.number)
     missing = [field for field in _METRICS if field not in values]
     if missing:
         raise PageError(source, f"profile metrics lack {', '.join(missing)}", block[0].number)
-    return category, ProfileMetrics(**values)
+    return category, category_line, ProfileMetrics(**values)
 
 
 def _authors(block: Block, source: str) -> tuple[tuple[AuthorName, ...], bool, tuple[str, ...]]:
@@ -89,7 +90,7 @@ def parse_profile(text: str, source: str, as_of: dt.date) -> Page:
     metrics_block = cursor.take()
     if metrics_block is None:
         raise PageError(source, "profile ends before its metrics", cursor.last_line())
-    category, metrics = _metrics(metrics_block, source)
+    category, category_line, metrics = _metrics(metrics_block, source)
     heading = cursor.take()
     heading_match = _PAPERS_HEADING.match(heading[0].text.strip()) if heading and len(heading) == 1 else None
     if heading is None or heading_match is None:
@@ -107,6 +108,7 @@ def parse_profile(text: str, source: str, as_of: dt.date) -> Page:
         format="author-profile",
         owner=owner,
         primary_category_code=category,
+        primary_category_line=category_line,
         metrics=metrics,
         declared_paper_count=_number(heading_match[1]),
         entries=tuple(entries),

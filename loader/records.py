@@ -72,6 +72,7 @@ class Page(_Record):
     format: PageFormat
     owner: AuthorName | None = None
     primary_category_code: str | None = None
+    primary_category_line: int | None = Field(None, ge=1, description="line of the primary category code")
     metrics: ProfileMetrics | None = None
     declared_paper_count: int | None = None
     author_row_count: int | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pyoxigraph import NamedNode
+
 _SPACE = re.compile(r"\s+")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _URL = re.compile(r"""(?:https?://|(?<![\w./])(?=(?:www\.)?github\.com/))[^\s<>"'{}\\^`|]+""")
@@ -47,10 +49,20 @@ def find_urls(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _is_iri(url: str) -> bool:
+    try:
+        NamedNode(url)
+    except ValueError:  # e.g. `%zz` or `[` in the path: not storable as schema:codeRepository
+        return False
+    return True
+
+
 def find_code_repositories(text: str) -> tuple[str, ...]:
-    """Repository URLs (an owner and a name on a known code host) among the URLs in `text`."""
+    """Repository URLs (an owner and a name on a known code host, a valid IRI) among the URLs in `text`."""
     repos: list[str] = []
     for url in find_urls(text):
+        if not _is_iri(url):
+            continue
         host, _, path = url.split("://", 1)[1].partition("/")
         host = host.lower().removeprefix("www.")
         if host in CODE_HOSTS and len([part for part in path.split("/") if part]) >= 2:

@@ -22,7 +22,12 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("workers")
     store = Store(str(root / "store"))
     store.extend(
-        Quad(NamedNode(f"http://example.org/s{i}"), NamedNode("http://example.org/p"), Literal(str(i)), NamedNode("http://g"))
+        Quad(
+            NamedNode(f"http://example.org/s{i}"),
+            NamedNode("http://example.org/p"),
+            Literal(str(i)),
+            NamedNode("http://g"),
+        )
         for i in range(300)
     )
     snapshots = Snapshots(store, root / "snapshots")
