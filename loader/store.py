@@ -68,8 +68,8 @@ def open_store(path: Path, *, read_only: bool = False) -> Store:
             pid = _lock_holder(path)
             who = f"process {pid}" if pid else "another process"
             raise StoreInUseError(
-                f"store {path} is in use by {who} (one writer at a time: stop it, or load through the "
-                f"running server's API)"
+                f"store {path} is in use by {who} (one process at a time: stop it, or go through "
+                f"the running server: `scholarkg load --server URL`, /sparql, /export)"
             ) from None
         raise
 
