@@ -1,7 +1,610 @@
-"""Placeholder router (being written)."""
+"""Linked data: `/id/{kind}/{key}` dereferences `{base}id/{kind}/{key}`; `/context.jsonld` is the JSON-LD context.
+
+One entity, four representations chosen by `Accept` (table `api.negotiation.ENTITY`) or `?format=`:
+Turtle, N-Triples and compacted JSON-LD of a DESCRIBE-like CONSTRUCT (the entity's own triples, labels of
+what it links to, and the main incoming links), or an HTML page per kind. Every query goes through the
+engine with the entity bound as a term (`bindings`), never pasted into the query text.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pyoxigraph import NamedNode
+
+import ontology
+from api import svg
+from api.deps import EngineDep, SettingsDep
+from api.errors import ApiError
+from api.negotiation import ENTITY, negotiate_format
+from api.query_responses import query_response, run_engine_query
+from api.ui import curie, local_href, render, select_rows
+from loader.vocab import FOAF, RDF, SCHEMA, SKG, SKOS
+from queries.engine import Engine
+
+router = APIRouter(tags=["Linked data"])
+CONTEXT_FILE = Path(ontology.__file__).parent / "context.jsonld"
+KINDS = frozenset(
+    {
+        *("paper", "person", "org", "venue", "source"),
+        *("category", "archive", "group", "scheme"),
+        *("entry", "authorship", "observation"),
+    }
+)
+FORMATS = {
+    "html": "html",
+    "turtle": "turtle",
+    "ttl": "turtle",
+    "jsonld": "jsonld",
+    "json-ld": "jsonld",
+    "ntriples": "ntriples",
+    "nt": "ntriples",
+}
+ALTERNATES = (
+    ("text/turtle", "turtle", "Turtle"),
+    ("application/ld+json", "jsonld", "JSON-LD"),
+    ("application/n-triples", "ntriples", "N-Triples"),
+)
+VARY = {"Vary": "Accept"}
+PREDICATE_LABELS = {RDF + "type": "type"}
+TITLE = SCHEMA + "name"
+
+# The entity's triples, the names of what it links to, and selected incoming links (with the linker's name);
+# observations about the entity are described in full. Empty when the entity is no triple's subject.
+DESCRIBE = """
+CONSTRUCT {
+  ?s ?p ?o . ?o ?lp ?label . ?in ?ip ?s . ?in schema:name ?inName . ?obs ?op ?ov .
+} WHERE {
+  FILTER EXISTS { ?s ?anyP ?anyO }
+  { ?s ?p ?o }
+  UNION {
+    ?s ?p ?o . ?o ?lp ?label .
+    VALUES ?lp { schema:name skos:prefLabel skos:notation schema:identifier }
+  }
+  UNION {
+    ?in ?ip ?s .
+    VALUES ?ip {
+      schema:author schema:about schema:sourceOrganization skg:presentedAt schema:superEvent
+      skg:primaryCategory foaf:primaryTopic skg:describes
+    }
+    OPTIONAL { ?in schema:name ?inName }
+  }
+  UNION { ?obs schema:observationAbout ?s ; ?op ?ov }
+}
+"""
+FACTS = """
+SELECT ?s ?p ?o ?isIri ?lang ?datatype (SAMPLE(?pl) AS ?plabel) (SAMPLE(?l) AS ?label) (SAMPLE(?n) AS ?notation)
+WHERE {
+  ?s ?p ?o .
+  OPTIONAL { ?p rdfs:label ?pl }
+  OPTIONAL { ?o schema:name ?l1 }
+  OPTIONAL { ?o skos:prefLabel ?l2 }
+  OPTIONAL { ?o schema:identifier ?l3 }
+  OPTIONAL { ?o rdfs:label ?l4 }
+  OPTIONAL { ?o skos:notation ?n }
+  BIND(COALESCE(?l1, ?l2, ?l3, ?l4) AS ?l)
+  BIND(isIRI(?o) AS ?isIri)
+  BIND(LANG(?o) AS ?lang)
+  BIND(DATATYPE(?o) AS ?datatype)
+}
+GROUP BY ?s ?p ?o ?isIri ?lang ?datatype
+ORDER BY ?p ?o
+"""
+INCOMING = """
+SELECT ?s ?in ?p (SAMPLE(?pl) AS ?plabel) (SAMPLE(?l) AS ?label) WHERE {
+  ?in ?p ?s .
+  OPTIONAL { ?p rdfs:label ?pl }
+  OPTIONAL { ?in schema:name ?l1 }
+  OPTIONAL { ?in skos:prefLabel ?l2 }
+  BIND(COALESCE(?l1, ?l2) AS ?l)
+}
+GROUP BY ?s ?in ?p
+ORDER BY ?p ?label ?in
+LIMIT 300
+"""
+PERSON_METRICS = """
+SELECT ?s ?metric ?label ?value ?date ?source WHERE {
+  ?obs schema:observationAbout ?s ; schema:measuredProperty ?metric ; schema:value ?value .
+  OPTIONAL { ?metric rdfs:label ?label }
+  OPTIONAL { ?obs schema:observationDate ?date }
+  OPTIONAL { ?obs prov:wasDerivedFrom ?source }
+}
+ORDER BY ?label DESC(?date)
+"""
+PERSON_PAPERS = """
+SELECT ?s ?paper ?title (SAMPLE(?d) AS ?date) (MIN(?pos) AS ?position) (SAMPLE(?v) AS ?venue)
+       (SAMPLE(?vn) AS ?venueName) WHERE {
+  ?paper schema:author ?s ; schema:name ?title .
+  OPTIONAL { ?paper schema:datePublished ?published }
+  BIND(STR(?published) AS ?d)
+  OPTIONAL { ?entry skg:describes ?paper ; skg:authorship ?a . ?a skg:person ?s ; skg:position ?pos }
+  OPTIONAL { ?paper skg:presentedAt ?v . OPTIONAL { ?v schema:name ?vn } }
+}
+GROUP BY ?s ?paper ?title
+ORDER BY DESC(?date) ?title
+"""
+PAPER_CATEGORIES_OF_PERSON = """
+SELECT ?s ?paper ?category ?notation (SAMPLE(?l) AS ?label) WHERE {
+  ?paper schema:author ?s ; schema:about ?category .
+  OPTIONAL { ?category skos:notation ?notation }
+  OPTIONAL { ?category skos:prefLabel ?l }
+}
+GROUP BY ?s ?paper ?category ?notation
+"""
+COAUTHORSHIPS = """
+SELECT ?s ?paper ?author ?name ?homonym WHERE {
+  ?paper schema:author ?s, ?author .
+  FILTER(?author != ?s)
+  OPTIONAL { ?author schema:name ?name }
+  OPTIONAL { ?author skg:homonymNumber ?homonym }
+}
+"""
+PERSON_SOURCES = """
+SELECT ?s ?source ?file ?format ?retrieved WHERE {
+  ?source foaf:primaryTopic ?s .
+  OPTIONAL { ?source skg:fileName ?file }
+  OPTIONAL { ?source skg:pageFormat ?format }
+  OPTIONAL { ?source skg:retrievedOn ?retrieved }
+}
+ORDER BY ?file
+"""
+PAPER_ENTRIES = """
+SELECT ?s ?entry ?source ?file ?format ?retrieved ?listing ?complete ?count ?index ?trending ?upvotes
+       ?position ?printed ?person WHERE {
+  ?entry skg:describes ?s ; skg:entryOf ?source .
+  OPTIONAL { ?entry skg:authorListComplete ?complete }
+  OPTIONAL { ?entry skg:authorCount ?count }
+  OPTIONAL { ?entry skg:entryIndex ?index }
+  OPTIONAL { ?entry skg:trendingScore ?trending }
+  OPTIONAL { ?entry skg:upvotes ?upvotes }
+  OPTIONAL { ?source skg:fileName ?file }
+  OPTIONAL { ?source skg:pageFormat ?format }
+  OPTIONAL { ?source skg:retrievedOn ?retrieved }
+  OPTIONAL { ?source skg:listingDate ?listing }
+  OPTIONAL { ?entry skg:authorship ?a . ?a skg:position ?position ; skg:printedName ?printed ; skg:person ?person }
+}
+ORDER BY ?file ?index ?entry ?position
+"""
+PAPER_AUTHORS = """
+SELECT ?s ?person ?name ?homonym WHERE {
+  ?s schema:author ?person .
+  OPTIONAL { ?person schema:name ?name }
+  OPTIONAL { ?person skg:homonymNumber ?homonym }
+}
+ORDER BY ?name ?person
+"""
+CONCEPT_PAPERS = """
+SELECT ?s ?paper ?title (SAMPLE(?d) AS ?date) (SAMPLE(?c) AS ?category) (SAMPLE(?n) AS ?notation) WHERE {
+  ?paper schema:about ?c ; schema:name ?title .
+  ?c skos:broader* ?s .
+  OPTIONAL { ?c skos:notation ?n }
+  OPTIONAL { ?paper schema:datePublished ?published }
+  BIND(STR(?published) AS ?d)
+}
+GROUP BY ?s ?paper ?title
+ORDER BY DESC(?date) ?title
+"""
+CONCEPT_PEOPLE = """
+SELECT ?s ?person ?name ?homonym WHERE {
+  ?person skg:primaryCategory ?s .
+  OPTIONAL { ?person schema:name ?name }
+  OPTIONAL { ?person skg:homonymNumber ?homonym }
+}
+ORDER BY ?name
+"""
+_RELATED = """
+SELECT ?s ?paper ?title (SAMPLE(?d) AS ?date) WHERE {{
+  {pattern}
+  OPTIONAL {{ ?paper schema:name ?title }}
+  OPTIONAL {{ ?paper schema:datePublished ?published }}
+  BIND(STR(?published) AS ?d)
+}}
+GROUP BY ?s ?paper ?title
+ORDER BY DESC(?date) ?title
+"""
+RELATED_PAPERS = {
+    "org": _RELATED.format(pattern="?paper schema:sourceOrganization ?s ."),
+    "venue": _RELATED.format(pattern="?paper skg:presentedAt/schema:superEvent? ?s ."),
+}
+VENUE_EDITIONS = """
+SELECT ?s ?edition ?name ?year WHERE {
+  ?edition schema:superEvent ?s .
+  OPTIONAL { ?edition schema:name ?name }
+  OPTIONAL { ?edition skg:year ?year }
+}
+ORDER BY DESC(?year) ?name
+"""
+SOURCE_ENTRIES = """
+SELECT ?s ?entry ?index ?paper ?title ?date ?complete ?count WHERE {
+  ?s skg:entry ?entry .
+  OPTIONAL { ?entry skg:entryIndex ?index }
+  OPTIONAL { ?entry skg:authorListComplete ?complete }
+  OPTIONAL { ?entry skg:authorCount ?count }
+  OPTIONAL { ?entry skg:describes ?paper . OPTIONAL { ?paper schema:name ?title } }
+  OPTIONAL { ?paper schema:datePublished ?published }
+  BIND(STR(?published) AS ?date)
+}
+ORDER BY ?index ?entry
+"""
+
+
+# -- JSON-LD ------------------------------------------------------------------------------------------
+@cache
+def jsonld_context() -> dict[str, Any]:
+    """The shipped context's `@context` object (`ontology/context.jsonld`)."""
+    return json.loads(CONTEXT_FILE.read_text(encoding="utf-8"))["@context"]  # type: ignore[no-any-return]
+
+
+def _sorted_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_sorted_json(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
+def compact_jsonld(ntriples: bytes, subject: str) -> bytes:
+    """N-Triples → JSON-LD compacted with the shipped context (embedded); the subject's node first."""
+    from rdflib import Graph
+
+    graph = Graph().parse(data=ntriples.decode("utf-8"), format="nt")
+    context = jsonld_context()
+    document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    nodes = document.pop("@graph", None)
+    document.pop("@context", None)
+    if nodes is None:
+        nodes = [document] if document else []
+    nodes = [_sorted_json(node) for node in nodes]
+    nodes.sort(key=lambda node: (node.get("id") != subject, str(node.get("id", ""))))
+    out: dict[str, Any] = {"@context": context}
+    if len(nodes) == 1:
+        out.update(nodes[0])
+    else:
+        out["@graph"] = nodes
+    return json.dumps(out, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+@router.get("/context.jsonld", summary="The JSON-LD context used by entity descriptions")
+def context_document() -> Response:
+    body = json.dumps({"@context": jsonld_context()}, ensure_ascii=False, indent=2).encode("utf-8")
+    headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=3600"}
+    return Response(body, media_type="application/ld+json", headers=headers)
+
+
+# -- negotiation and lookup ---------------------------------------------------------------------------
+def _vary(error: ApiError) -> ApiError:
+    error.headers.update(VARY)
+    return error
+
+
+def choose_format(accept: str | None, requested: str | None) -> str:
+    """`?format=` wins over `Accept`; 422 for an unknown format name, 406 when nothing fits."""
+    if requested is not None:
+        fmt = FORMATS.get(requested.strip().lower())
+        if fmt is None:
+            raise _vary(ApiError.bad_parameter("format", f"format must be one of {', '.join(FORMATS)}"))
+        return fmt
+    fmt = negotiate_format(accept, ENTITY)
+    if fmt is None:
+        raise _vary(ApiError.not_acceptable("this entity", list(ENTITY)))
+    return fmt
+
+
+def entity_iri(base: str, kind: str, key: str) -> NamedNode | None:
+    if kind not in KINDS or not key:
+        return None
+    try:
+        return NamedNode(f"{base}id/{kind}/{key}")
+    except ValueError:
+        return None
+
+
+def _not_found(request: Request, fmt: str, iri: str) -> Response:
+    message = f"no entity {iri} in the graph"
+    if fmt == "html":
+        return render(request, "error.html", status_code=404, headers=VARY, title="Not found", message=message)
+    raise _vary(ApiError.not_found(message))
+
+
+@router.api_route(
+    "/id/{kind}/{key:path}",
+    methods=["GET", "HEAD"],
+    summary="Dereference an entity IRI (Turtle, JSON-LD, N-Triples or HTML by Accept)",
+    responses={
+        200: {
+            "content": {
+                "text/turtle": {},
+                "application/ld+json": {},
+                "application/n-triples": {},
+                "text/html": {},
+            }
+        },
+        404: {"description": "No such entity"},
+        406: {"description": "No acceptable representation; the error lists the acceptable types"},
+    },
+)
+async def entity(
+    kind: str,
+    key: str,
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    fmt: Annotated[
+        str | None, Query(alias="format", description="turtle, jsonld, ntriples or html; overrides Accept")
+    ] = None,
+) -> Response:
+    chosen = choose_format(request.headers.get("accept"), fmt)
+    iri = entity_iri(settings.base_iri, kind, key)
+    if iri is None:
+        return _not_found(request, chosen, f"{settings.base_iri}id/{kind}/{key}")
+    if chosen == "html":
+        return await html_entity(request, engine, kind, iri)
+    graph_format = "ntriples" if chosen == "jsonld" else chosen
+    result = await run_engine_query(
+        engine, engine.request(DESCRIBE, solution_format=None, graph_format=graph_format, bindings={"s": iri})
+    )
+    if result.rows == 0:
+        return _not_found(request, chosen, iri.value)
+    if chosen == "jsonld":
+        body = await run_in_threadpool(compact_jsonld, result.body, iri.value)
+        headers = {**VARY, "X-Result-Truncated": "true" if result.truncated else "false"}
+        return Response(b"" if request.method == "HEAD" else body, media_type="application/ld+json", headers=headers)
+    return query_response(result, head_only=request.method == "HEAD")
+
+
+# -- HTML ---------------------------------------------------------------------------------------------
+@dataclass
+class Fact:
+    predicate: str
+    predicate_label: str
+    value: Any
+    is_iri: bool
+    label: str | None = None
+    notation: str | None = None
+    lang: str | None = None
+    datatype: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self.is_iri:
+            return self.label or self.notation or curie(str(self.value))
+        return str(self.value).lower() if isinstance(self.value, bool) else str(self.value)
+
+
+@dataclass
+class Facts:
+    items: list[Fact] = field(default_factory=list)
+
+    def all(self, predicate: str) -> list[Fact]:
+        return [f for f in self.items if f.predicate == predicate]
+
+    def first(self, predicate: str) -> Any:
+        found = self.all(predicate)
+        return found[0].value if found else None
+
+    def grouped(self) -> list[tuple[str, str, list[Fact]]]:
+        """(predicate, its label, its values) in predicate order, rdf:type first."""
+        groups: dict[str, list[Fact]] = defaultdict(list)
+        for fact in self.items:
+            groups[fact.predicate].append(fact)
+        order = sorted(groups, key=lambda p: (p != RDF + "type", groups[p][0].predicate_label.lower(), p))
+        return [(p, groups[p][0].predicate_label, groups[p]) for p in order]
+
+
+def _facts(rows: list[dict[str, Any]]) -> Facts:
+    facts = Facts()
+    for row in rows:
+        predicate = str(row["p"])
+        datatype = row.get("datatype")
+        facts.items.append(
+            Fact(
+                predicate=predicate,
+                predicate_label=str(row.get("plabel") or PREDICATE_LABELS.get(predicate) or curie(predicate)),
+                value=row["o"],
+                is_iri=bool(row.get("isIri")),
+                label=row.get("label"),
+                notation=row.get("notation"),
+                lang=row.get("lang") or None,
+                datatype=curie(datatype) if datatype else None,
+            )
+        )
+    return facts
+
+
+def _year(date: object) -> int | None:
+    text = str(date or "")
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+
+def _person_label(name: object, homonym: object) -> str:
+    return f"{name} {homonym}" if homonym else str(name or "")
+
+
+async def html_entity(request: Request, engine: Engine, kind: str, iri: NamedNode) -> Response:
+    facts = _facts(await select_rows(engine, FACTS, s=iri))
+    if not facts.items:
+        return _not_found(request, "html", iri.value)
+    builders = {
+        "person": person_view,
+        "paper": paper_view,
+        "category": concept_view,
+        "archive": concept_view,
+        "group": concept_view,
+        "org": simple_view,
+        "venue": simple_view,
+        "source": source_view,
+    }
+    base = request.app.state.settings.base_iri
+    template, view = await builders.get(kind, generic_view)(engine, kind, iri, facts, base)
+    path = request.url.path
+    alternates = [{"type": media, "href": f"{path}?format={name}", "name": title} for media, name, title in ALTERNATES]
+    return render(
+        request,
+        template,
+        headers=VARY,
+        kind=kind,
+        iri=iri.value,
+        facts=facts,
+        alternates=alternates,
+        **view,
+    )
+
+
+async def person_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, base: str) -> tuple[str, dict[str, Any]]:
+    metrics, papers, categories, pairs, sources = await asyncio.gather(
+        select_rows(engine, PERSON_METRICS, s=iri),
+        select_rows(engine, PERSON_PAPERS, s=iri),
+        select_rows(engine, PAPER_CATEGORIES_OF_PERSON, s=iri),
+        select_rows(engine, COAUTHORSHIPS, s=iri),
+        select_rows(engine, PERSON_SOURCES, s=iri),
+    )
+    name = str(facts.first(TITLE) or curie(iri.value))
+    homonym = facts.first(SKG + "homonymNumber")
+
+    categories_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    category_counts: Counter[str] = Counter()
+    category_info: dict[str, dict[str, Any]] = {}
+    for row in categories:
+        categories_of[row["paper"]].append(row)
+        category_counts[row["category"]] += 1
+        category_info[row["category"]] = row
+    for paper in papers:
+        paper["categories"] = sorted(categories_of.get(paper["paper"], []), key=lambda r: str(r.get("notation")))
+        paper["year"] = _year(paper.get("date"))
+    primary = {str(f.value) for f in facts.all(SKG + "primaryCategory")}
+    ranked = sorted(category_counts.items(), key=lambda item: (-item[1], str(category_info[item[0]]["notation"])))
+    author_categories = [{**category_info[c], "papers": n, "primary": c in primary} for c, n in ranked]
+
+    coauthors, edges = _coauthors(pairs)
+    center = svg.Node(iri.value, name)
+    ring = [
+        svg.Node(c["person"], c["label"], local_href(c["person"], base), c["papers"])
+        for c in coauthors[: svg.MAX_NODES - 1]
+    ]
+    years = Counter(y for y in (p["year"] for p in papers) if y is not None)
+    return "person.html", {
+        "title": _person_label(name, homonym),
+        "name": name,
+        "homonym": homonym,
+        "primary": facts.all(SKG + "primaryCategory"),
+        "metrics": metrics,
+        "papers": papers,
+        "undated": sum(1 for p in papers if p["year"] is None),
+        "coauthors": coauthors,
+        "author_categories": author_categories,
+        "sources": sources,
+        "network": svg.coauthor_network(center, ring, edges(iri.value, {n.key for n in ring})) if ring else None,
+        "chart": svg.bar_chart(svg.years_series(dict(years)), title=f"Papers per year of {name}") if years else None,
+    }
+
+
+def _coauthors(pairs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any]:
+    """Co-authors ranked by joint papers, and a function giving the network's edges among chosen nodes."""
+    papers_of: dict[str, set[str]] = defaultdict(set)
+    authors_of: dict[str, set[str]] = defaultdict(set)
+    labels: dict[str, str] = {}
+    for row in pairs:
+        papers_of[row["author"]].add(row["paper"])
+        authors_of[row["paper"]].add(row["author"])
+        labels[row["author"]] = _person_label(row.get("name") or curie(row["author"]), row.get("homonym"))
+    ranked = sorted(papers_of, key=lambda a: (-len(papers_of[a]), labels[a].lower(), a))
+    coauthors = [{"person": a, "label": labels[a], "papers": len(papers_of[a])} for a in ranked]
+
+    def edges(center: str, chosen: set[str]) -> list[svg.Edge]:
+        weights: Counter[tuple[str, str]] = Counter()
+        for authors in authors_of.values():
+            inside = sorted(authors & chosen)
+            for i, a in enumerate(inside):
+                for b in inside[i + 1 :]:
+                    weights[(a, b)] += 1
+        found = [svg.Edge(center, a, len(papers_of[a])) for a in sorted(chosen)]
+        return found + [svg.Edge(a, b, w) for (a, b), w in sorted(weights.items())]
+
+    return coauthors, edges
+
+
+async def paper_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, base: str) -> tuple[str, dict[str, Any]]:
+    entry_rows, authors = await asyncio.gather(
+        select_rows(engine, PAPER_ENTRIES, s=iri), select_rows(engine, PAPER_AUTHORS, s=iri)
+    )
+    entries: dict[str, dict[str, Any]] = {}
+    for row in entry_rows:
+        entry = entries.setdefault(row["entry"], {**row, "authors": []})
+        if row.get("position") is not None:
+            entry["authors"].append({"position": row["position"], "printed": row["printed"], "person": row["person"]})
+    for entry in entries.values():
+        entry["authors"].sort(key=lambda a: a["position"])
+    for author in authors:
+        author["label"] = _person_label(author.get("name") or curie(author["person"]), author.get("homonym"))
+    return "paper.html", {
+        "title": str(facts.first(TITLE) or curie(iri.value)),
+        "date": facts.first(SCHEMA + "datePublished"),
+        "abstract": facts.first(SCHEMA + "abstract"),
+        "has_code": facts.first(SKG + "hasCode"),
+        "publication_type": facts.first(SKG + "publicationType"),
+        "venues": facts.all(SKG + "presentedAt"),
+        "categories": facts.all(SCHEMA + "about"),
+        "organizations": facts.all(SCHEMA + "sourceOrganization"),
+        "repositories": facts.all(SCHEMA + "codeRepository"),
+        "entries": list(entries.values()),
+        "authors": authors,
+    }
+
+
+async def concept_view(
+    engine: Engine, kind: str, iri: NamedNode, facts: Facts, base: str
+) -> tuple[str, dict[str, Any]]:
+    papers, people = await asyncio.gather(
+        select_rows(engine, CONCEPT_PAPERS, s=iri), select_rows(engine, CONCEPT_PEOPLE, s=iri)
+    )
+    notation = facts.first(SKOS + "notation")
+    label = facts.first(SKOS + "prefLabel")
+    for person in people:
+        person["label"] = _person_label(person.get("name") or curie(person["person"]), person.get("homonym"))
+    return "concept.html", {
+        "title": f"{notation} — {label}" if notation and label else str(label or notation or curie(iri.value)),
+        "notation": notation,
+        "label": label,
+        "definition": facts.first(SKOS + "definition"),
+        "broader": facts.all(SKOS + "broader"),
+        "narrower": facts.all(SKOS + "narrower"),
+        "related": facts.all(SKOS + "exactMatch") + facts.all("http://purl.org/dc/terms/isReplacedBy"),
+        "papers": papers,
+        "people": people,
+    }
+
+
+async def simple_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, base: str) -> tuple[str, dict[str, Any]]:
+    papers = await select_rows(engine, RELATED_PAPERS[kind], s=iri)
+    editions = await select_rows(engine, VENUE_EDITIONS, s=iri) if kind == "venue" else []
+    title = facts.first(TITLE) or facts.first(SCHEMA + "identifier") or curie(iri.value)
+    return "simple.html", {"title": str(title), "papers": papers, "editions": editions, "entries": None, "owner": []}
+
+
+async def source_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, base: str) -> tuple[str, dict[str, Any]]:
+    entries = await select_rows(engine, SOURCE_ENTRIES, s=iri)
+    owner = facts.all(FOAF + "primaryTopic")
+    title = facts.first(SKG + "fileName") or curie(iri.value)
+    return "simple.html", {
+        "title": f"Source page {title}",
+        "papers": [],
+        "editions": [],
+        "entries": entries,
+        "owner": owner,
+    }
+
+
+async def generic_view(
+    engine: Engine, kind: str, iri: NamedNode, facts: Facts, base: str
+) -> tuple[str, dict[str, Any]]:
+    incoming = await select_rows(engine, INCOMING, s=iri)
+    title = facts.first(TITLE) or facts.first(SKOS + "prefLabel") or f"{kind} {iri.value.rsplit('/', 1)[-1]}"
+    return "generic.html", {"title": str(title), "incoming": incoming}
