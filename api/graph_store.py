@@ -1,6 +1,8 @@
 """`/store`: SPARQL 1.1 Graph Store HTTP Protocol (indirect identification: `?graph=IRI` or `?default`).
 
-Reads are open; PUT/POST/DELETE need the update token. Every write is one transaction.
+Reads are open; PUT/POST/DELETE need the update token. Every write is one transaction. `?default` is the
+store's own default graph (not the union of all graphs that `/sparql` queries see by default). POST without a
+graph creates a new graph `{base}id/graph/{uuid}` and answers 201 with that graph IRI in `Location`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from queries.results import GRAPH_FORMATS, graph_media_type
 
 router = APIRouter(tags=["Graph Store Protocol"])
 Graph = NamedNode | DefaultGraph
+# What a single graph can be served as (the dataset formats N-Quads / TriG are left out).
+TRIPLE_GRAPHS = {media: name for media, name in GRAPHS.items() if not GRAPH_FORMATS[name].supports_datasets}
 _TRIPLE_FORMATS = {fmt.media_type: fmt for fmt in (RdfFormat.TURTLE, RdfFormat.N_TRIPLES, RdfFormat.RDF_XML)}
 _TRIPLE_FORMATS.update(
     {
@@ -68,6 +72,7 @@ def _graph_token(graph: Graph) -> str:
 async def _payload(request: Request, settings: SettingsDep, graph: Graph) -> list[Quad]:
     media, charset = content_type(request)
     data = await read_body(request, settings.max_request_bytes)
+    base = str(request.url.replace(query="", fragment=""))
     if media == "multipart/form-data":
         message = BytesParser(policy=HTTP).parsebytes(
             f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode() + data
@@ -75,18 +80,18 @@ async def _payload(request: Request, settings: SettingsDep, graph: Graph) -> lis
         quads: list[Quad] = []
         for part in message.iter_parts():
             part_type = part.get_content_type()
-            quads += _parse(part.get_payload(decode=True) or b"", part_type, graph)
+            quads += _parse(part.get_payload(decode=True) or b"", part_type, graph, base)
         return quads
     if charset not in (None, "utf-8", "utf8"):
         raise ApiError(415, "unsupported-charset", f"charset {charset!r} is not supported; send UTF-8")
-    return _parse(data, media, graph)
+    return _parse(data, media, graph, base)
 
 
-def _parse(data: bytes, media: str, graph: Graph) -> list[Quad]:
+def _parse(data: bytes, media: str, graph: Graph, base_iri: str | None = None) -> list[Quad]:
     rdf_format = _TRIPLE_FORMATS.get(media)
     if rdf_format is None:
         raise ApiError.unsupported_media_type(media, list(_TRIPLE_FORMATS))
-    base = graph.value if isinstance(graph, NamedNode) else None
+    base = graph.value if isinstance(graph, NamedNode) else base_iri
     try:
         return [Quad(t.subject, t.predicate, t.object, graph) for t in parse(data, rdf_format, base_iri=base)]
     except SyntaxError as error:
@@ -94,34 +99,29 @@ def _parse(data: bytes, media: str, graph: Graph) -> list[Quad]:
 
 
 def _write(engine: Engine, graph: Graph, quads: list[Quad], *, replace: bool) -> None:
+    """Replace or merge in one update (one transaction). The quads come from parsing the payload, so their
+    N-Triples forms are well-formed terms; a named graph is created even when the payload is empty."""
     lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-    insert = f"INSERT DATA {{ {_graph_token(graph) if isinstance(graph, NamedNode) else ''} {{\n{lines}\n}} }}"
-    if isinstance(graph, DefaultGraph):
-        insert = f"INSERT DATA {{\n{lines}\n}}"
     parts = []
     if replace:
         parts.append(f"DROP SILENT {_graph_token(graph)}")
-    if quads:
-        parts.append(insert)
-    elif isinstance(graph, NamedNode) and not _exists(engine, graph):
-        pass
+    if isinstance(graph, NamedNode):
+        parts.append(f"CREATE SILENT GRAPH {graph}")
+        if quads:
+            parts.append(f"INSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}")
+    elif quads:
+        parts.append(f"INSERT DATA {{\n{lines}\n}}")
     if parts:
         engine.update(" ;\n".join(parts))
-    if isinstance(graph, NamedNode) and not quads and replace:
-        with engine.write_lock:
-            engine.store.store.add_graph(graph)
-            engine.changed()
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (GSP)")
 async def read_graph(request: Request, engine: EngineDep) -> Response:
     graph = _target(request)
     assert graph is not None
-    fmt = negotiate_format(request.headers.get("accept"), GRAPHS)
-    if fmt is None or GRAPH_FORMATS[fmt].supports_datasets:
-        fmt = fmt if fmt in ("turtle", "ntriples", "rdfxml", "jsonld") else None
+    fmt = negotiate_format(request.headers.get("accept"), TRIPLE_GRAPHS)
     if fmt is None:
-        raise ApiError.not_acceptable("a graph", ["text/turtle", "application/n-triples", "application/rdf+xml"])
+        raise ApiError.not_acceptable("a graph", list(TRIPLE_GRAPHS))
     if not _exists(engine, graph):
         raise ApiError.not_found(f"no graph {graph}")
 
@@ -162,10 +162,8 @@ async def post_graph(request: Request, engine: EngineDep, settings: SettingsDep)
     existed = _exists(engine, graph)
     await run_in_threadpool(_write, engine, graph, quads, replace=False)
     if created:
-        return Response(
-            status_code=201,
-            headers={"Location": str(request.url_for("read_graph").include_query_params(graph=graph.value))},
-        )  # type: ignore[union-attr]
+        assert isinstance(graph, NamedNode)
+        return Response(status_code=201, headers={"Location": graph.value})
     return Response(status_code=204 if existed else 201)
 
 

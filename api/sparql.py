@@ -14,6 +14,7 @@ from api.deps import EngineDep, SettingsDep
 from api.errors import ApiError
 from api.negotiation import GRAPHS, SOLUTIONS, negotiate_format, prefers_html
 from api.query_responses import query_response, run_engine_query
+from queries.guard import ForbiddenServiceError
 from queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
 
 router = APIRouter(tags=["SPARQL"])
@@ -102,14 +103,17 @@ async def _update(
         text = apply_update_dataset(text, _all(params, "using-graph-uri"), _all(params, "using-named-graph-uri"))
     except (UpdateDatasetConflictError, ValueError) as error:
         raise ApiError.bad_request(str(error), code="dataset-conflict") from None
-    from queries.guard import ForbiddenServiceError
-
     try:
         await run_in_threadpool(engine.update, text, base_iri=endpoint_iri(request))
     except SyntaxError as error:
         raise ApiError.bad_query(str(error)) from None
     except ForbiddenServiceError as error:
         raise ApiError.forbidden(str(error), code="service-not-allowed") from None
+    except RuntimeError as error:  # e.g. DROP/CLEAR of a graph that does not exist, CREATE of one that does
+        raise ApiError(400, "update-failed", f"the update could not be applied: {error}") from None
+    except OSError as error:
+        log.error("update failed: %s", error)
+        raise ApiError(500, "update-failed", f"the update failed while running: {error}") from None
     return Response(status_code=204)
 
 

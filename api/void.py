@@ -59,4 +59,9 @@ async def void_description(request: Request, engine: EngineDep, settings: Settin
 @router.get("/healthz", summary="Liveness and store check")
 async def healthz(engine: EngineDep) -> dict[str, object]:
     sources = await run_in_threadpool(engine.store.sources)
-    return {"status": "ok", "sources": len(sources), "query_workers": engine.pool.size}
+    return {
+        "status": "ok",
+        "sources": len(sources),
+        "query_workers": engine.pool.size,
+        "killed_workers": engine.pool.killed,  # workers stopped at the time limit (or crashed) and replaced
+    }

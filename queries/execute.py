@@ -26,6 +26,7 @@ from pyoxigraph import (
 )
 
 from loader.vocab import PREFIXES
+from queries.guard import _TOKEN
 from queries.results import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
@@ -95,8 +96,10 @@ def run_query(store: Store, request: QueryRequest) -> QueryResult:
             "default_graph": [NamedNode(g) for g in request.default_graphs],
             "named_graphs": [NamedNode(g) for g in request.named_graphs],
         }
-    else:
+    elif not names_dataset(request.text):
         dataset = {"use_default_graph_as_union": True}
+    else:
+        dataset = {}  # the query's own FROM / FROM NAMED (pyoxigraph's union flag would override FROM)
     try:
         result = store.query(
             request.text,
@@ -120,6 +123,11 @@ def run_query(store: Store, request: QueryRequest) -> QueryResult:
         truncated=serialized.truncated,
         seconds=time.perf_counter() - started,
     )
+
+
+def names_dataset(text: str) -> bool:
+    """True when the query has a FROM or FROM NAMED clause (a lexical scan: strings and comments skipped)."""
+    return any(m.lastgroup == "word" and m.group(0).upper() == "FROM" for m in _TOKEN.finditer(text))
 
 
 def _serialize(
