@@ -73,7 +73,5 @@ async def run_canned_query(name: str, request: Request, engine: EngineDep, catal
         bindings = await run_in_threadpool(engine.bind, stored, raw)
     except ParameterError as error:
         raise ApiError.bad_parameter(error.name, str(error)) from None
-    result = await run_engine_query(
-        engine, engine.request(stored.text, solution_format=fmt, graph_format="turtle", bindings=bindings)
-    )
+    result = await run_engine_query(engine, engine.stored_request(stored, bindings, fmt))
     return query_response(result)

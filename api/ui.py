@@ -288,9 +288,7 @@ async def canned_query_page(name: str, request: Request, engine: EngineDep, cata
         return render(request, "query.html", status_code=422, **page)
     try:
         bindings = await run_in_threadpool(engine.bind, stored, raw)
-        result = await run_engine_query(
-            engine, engine.request(stored.text, solution_format=ROWS_FORMAT, graph_format="turtle", bindings=bindings)
-        )
+        result = await run_engine_query(engine, engine.stored_request(stored, bindings))
     except ParameterError as error:
         page["error"] = str(error)
         return render(request, "query.html", status_code=422, **page)

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Literal as TypingLiteral
 
 from pydantic import BaseModel, ConfigDict
+from pyoxigraph import Literal, Store, Variable
+
+from loader.vocab import PREFIXES
 
 QUERIES_DIR = Path(__file__).parent
 ParamType = TypingLiteral["person", "paper", "category", "organization", "iri", "string", "integer", "year", "date"]
@@ -58,12 +61,15 @@ def parse_stored_query(path: Path) -> StoredQuery:
     title: str | None = None
     description: list[str] = []
     params: list[Parameter] = []
+    param_lines: dict[str, int] = {}
     text = path.read_text(encoding="utf-8")
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#"):
             break
         match = _HEADER.match(line)
         if match is None:
+            if re.match(r"#\s*param\b", line):
+                raise CatalogError(f"{path}:{number}: expected '# param NAME: TYPE [= default] -- doc'")
             continue
         key, value = match["key"], match["value"].strip()
         if key == "title":
@@ -72,12 +78,15 @@ def parse_stored_query(path: Path) -> StoredQuery:
             description.append(value)
         else:
             name = key.split()[1]
+            if name in param_lines:
+                raise CatalogError(f"{path}:{number}: parameter {name!r} is declared twice")
             spec, _, doc = value.partition(" -- ")
             kind, has_default, default = (part.strip() for part in spec.partition("="))
             if kind not in PARAM_TYPES:
                 raise CatalogError(f"{path}:{number}: parameter {name!r} needs a type among {', '.join(PARAM_TYPES)}")
             if not re.search(rf"[?$]{name}\b", text):
                 raise CatalogError(f"{path}:{number}: parameter {name!r} is not used as ?{name} in the query")
+            param_lines[name] = number
             params.append(
                 Parameter(
                     name=name,
@@ -88,14 +97,35 @@ def parse_stored_query(path: Path) -> StoredQuery:
             )
     if title is None:
         raise CatalogError(f"{path}:1: missing '# title:' header line")
-    if re.search(r"^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", text, re.I | re.M):
-        raise CatalogError(f"{path}: canned queries are read-only; updates are not allowed")
+    update = re.search(r"^\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)\b", text, re.I | re.M)
+    if update:
+        line = text.count("\n", 0, update.start(1)) + 1
+        raise CatalogError(f"{path}:{line}: canned queries are read-only; updates are not allowed")
+    _check_runnable(path, text, param_lines)
     return StoredQuery(
         name=path.stem, title=title, description=" ".join(description), parameters=tuple(params), text=text
     )
 
 
+def _check_runnable(path: Path, text: str, param_lines: dict[str, int]) -> None:
+    """The query parses, and each parameter can be bound: pyoxigraph's `substitutions` only accepts variables
+    that the outer SELECT projects (plainly, not `(... AS ?a)`; with GROUP BY, grouped by), else every run fails."""
+    empty = Store()
+    try:
+        empty.query(text, prefixes=dict(PREFIXES))
+    except SyntaxError as error:  # the parser's "error at LINE:COL" counts the header lines too
+        at = re.match(r"error at (\d+):", str(error))
+        raise CatalogError(f"{path}:{at[1] if at else 1}: the query does not parse: {error}") from None
+    for name, number in param_lines.items():
+        try:
+            empty.query(text, prefixes=dict(PREFIXES), substitutions={Variable(name): Literal("")})
+        except (RuntimeError, SyntaxError) as error:
+            raise CatalogError(
+                f"{path}:{number}: parameter {name!r} cannot be bound ({error}); project ?{name} in the outer SELECT"
+            ) from None
+
+
 @cache
 def load_catalog(directory: Path = QUERIES_DIR) -> dict[str, StoredQuery]:
     """Every `*.rq` in `directory`, by name (the file stem), sorted."""
-    return {path.stem: parse_stored_query(path) for path in sorted(directory.glob("*.rq"))}
+    return {path.stem: parse_stored_query(path) for path in sorted(directory.glob("*.rq"), key=lambda p: p.stem)}

@@ -63,7 +63,17 @@ class Engine:
 
     def run_stored(self, stored: StoredQuery, raw: Mapping[str, str], fmt: str = ROWS_FORMAT) -> QueryResult:
         bindings = self.bind(stored, raw)
-        return self.query(self.request(stored.text, solution_format=fmt, graph_format="turtle", bindings=bindings))
+        return self.query(self.stored_request(stored, bindings, fmt))
+
+    def stored_request(self, stored: StoredQuery, bindings: Mapping[str, Term], fmt: str = ROWS_FORMAT) -> QueryRequest:
+        """A canned query's request: parameters bound as terms and left out of the result columns."""
+        return self.request(
+            stored.text,
+            solution_format=fmt,
+            graph_format="turtle",
+            bindings=dict(bindings),
+            hidden_variables=tuple(bindings),
+        )
 
     # -- writing ------------------------------------------------------------------------------------
     def update(self, text: str, *, base_iri: str | None = None) -> None:

@@ -75,6 +75,8 @@ class QueryRequest:
     max_rows: int = 10_000
     max_bytes: int = 50_000_000
     base_iri: str | None = None
+    # Projected only so pyoxigraph can substitute them (it binds projected variables only); not returned.
+    hidden_variables: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def _serialize(
         fmt = request.solution_format
         if fmt is None:
             raise NotAcceptableError("select")
-        variables = [v.value for v in result.variables]
+        variables = [v.value for v in result.variables if v.value not in request.hidden_variables]
         rows = ([solution[v] for v in variables] for solution in result)
         if fmt == ROWS_FORMAT:
             return "select", fmt, _rows_json(variables, rows, request)

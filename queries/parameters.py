@@ -21,14 +21,16 @@ _IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 MAX_VALUE_LENGTH = 2_000
 
 _LOOKUPS: dict[str, tuple[str, str]] = {
-    # type: (query finding IRIs for ?key, what the key is)
-    "person": ("SELECT DISTINCT ?x WHERE { ?x a schema:Person ; skg:normalizedName ?key } ORDER BY ?x", "name"),
+    # type: (query finding IRIs for ?key, what the key is). pyoxigraph only substitutes projected variables,
+    # so ?key is projected too (after ?x: the lookup reads the first column).
+    "person": ("SELECT DISTINCT ?x ?key WHERE { ?x a schema:Person ; skg:normalizedName ?key } ORDER BY ?x", "name"),
     "paper": (
-        "SELECT DISTINCT ?x WHERE { ?x a schema:ScholarlyArticle ; skg:normalizedTitle ?key } ORDER BY ?x",
+        "SELECT DISTINCT ?x ?key WHERE { ?x a schema:ScholarlyArticle ; skg:normalizedTitle ?key } ORDER BY ?x",
         "title",
     ),
     "organization": (
-        "SELECT DISTINCT ?x WHERE { ?x a schema:Organization ; schema:identifier ?id FILTER(LCASE(?id) = ?key) }",
+        "SELECT DISTINCT ?x ?key WHERE { ?x a schema:Organization ; schema:identifier ?id FILTER(LCASE(?id) = ?key) }"
+        " ORDER BY ?x",
         "identifier",
     ),
 }
@@ -80,7 +82,7 @@ def to_term(param: Parameter, value: str, lookup: Lookup, *, base_iri: str) -> T
     if kind == "category":
         if _IRI.match(value):
             return _iri(param, value)
-        notation = resolve_code(value) if "." not in value else value
+        notation = resolve_code(value)  # also canonicalises full ids: "cs.lg" → "cs.LG"
         if notation is None or not re.fullmatch(r"[A-Za-z-]+(\.[A-Za-z-]+)?", notation):
             raise ParameterError(param.name, f"unknown arXiv category {json.dumps(value)} (e.g. cs.LG or LG)")
         return NamedNode(f"{base_iri}id/category/{notation}")
