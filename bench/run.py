@@ -48,7 +48,7 @@ def synthesize(directory: Path, copies: int) -> list[Path]:
             if page.owner is not None:
                 variant_text = variant_text.replace(f"\n{page.owner.printed}\n", f"\n{page.owner.printed} V{n}\n", 1)
                 if variant_text.startswith(page.owner.printed + "\n"):
-                    variant_text = f"{page.owner.printed} V{n}" + variant_text[len(page.owner.printed):]
+                    variant_text = f"{page.owner.printed} V{n}" + variant_text[len(page.owner.printed) :]
             variant = directory / f"{seed.stem}_copy{n:03d}.txt"
             variant.write_text(variant_text, encoding="utf-8")
             files.append(variant)
@@ -92,37 +92,56 @@ def main() -> None:
 
         print(f"workload: {len(files)} pages ({len(failed)} failed), {size / 1e6:.1f} MB text, {quads} quads")
         print(f"load   scholarkg parse+map+replace  {load_s:8.3f} s  {quads / load_s:10.0f} quads/s")
-        print(f"load   raw pyoxigraph bulk_load     {bulk_s:8.3f} s  {quads / bulk_s:10.0f} quads/s"
-              f"  ratio {load_s / bulk_s:5.2f}x")
-        print(f"load   raw pyoxigraph load (tx)     {tx_s:8.3f} s  {quads / tx_s:10.0f} quads/s"
-              f"  ratio {load_s / tx_s:5.2f}x")
+        print(
+            f"load   raw pyoxigraph bulk_load     {bulk_s:8.3f} s  {quads / bulk_s:10.0f} quads/s"
+            f"  ratio {load_s / bulk_s:5.2f}x"
+        )
+        print(
+            f"load   raw pyoxigraph load (tx)     {tx_s:8.3f} s  {quads / tx_s:10.0f} quads/s"
+            f"  ratio {load_s / tx_s:5.2f}x"
+        )
         print(f"reload 5 seed pages (replace)       {reload_s:8.3f} s")
 
-        raw_q = timed(lambda: list(raw_bulk.query(
-            "PREFIX schema: <http://schema.org/>\n" + QUERY, use_default_graph_as_union=True)), repeat=5)
+        raw_q = timed(
+            lambda: list(
+                raw_bulk.query("PREFIX schema: <http://schema.org/>\n" + QUERY, use_default_graph_as_union=True)
+            ),
+            repeat=5,
+        )
         settings = Settings(store=store_path, query_workers=1, max_rows=100_000)
         engine = Engine(settings, graph_store, workers=1)
         try:
             engine.query(engine.request(QUERY))  # warm the worker (opens the snapshot)
             ours_q = timed(lambda: engine.query(engine.request(QUERY)), repeat=5)
             small = "SELECT ?n WHERE { ?p schema:name ?n } LIMIT 1"
-            raw_small = timed(lambda: list(raw_bulk.query(
-                "PREFIX schema: <http://schema.org/>\n" + small, use_default_graph_as_union=True)), repeat=20)
+            raw_small = timed(
+                lambda: list(
+                    raw_bulk.query("PREFIX schema: <http://schema.org/>\n" + small, use_default_graph_as_union=True)
+                ),
+                repeat=20,
+            )
             ours_small = timed(lambda: engine.query(engine.request(small)), repeat=20)
         finally:
             engine.close()
         print(f"query  co-author ranking, raw       {raw_q * 1e3:8.1f} ms")
-        print(f"query  co-author ranking, engine    {ours_q * 1e3:8.1f} ms  ratio {ours_q / raw_q:5.2f}x"
-              " (worker process + SPARQL JSON)")
+        print(
+            f"query  co-author ranking, engine    {ours_q * 1e3:8.1f} ms  ratio {ours_q / raw_q:5.2f}x"
+            " (worker process + SPARQL JSON)"
+        )
         print(f"query  1-row lookup, raw            {raw_small * 1e3:8.2f} ms")
-        print(f"query  1-row lookup, engine         {ours_small * 1e3:8.2f} ms  overhead {1e3 * (ours_small - raw_small):.2f} ms")
+        print(
+            f"query  1-row lookup, engine         {ours_small * 1e3:8.2f} ms"
+            f"  overhead {1e3 * (ours_small - raw_small):.2f} ms"
+        )
 
         raw_dump = timed(lambda: raw_bulk.dump(io.BytesIO(), RdfFormat.N_QUADS))
         ours_dump = timed(lambda: graph_store.export(io.BytesIO(), RdfFormat.N_QUADS))
         ours_ttl = timed(lambda: graph_store.export(io.BytesIO(), RdfFormat.TURTLE))
         print(f"export N-Quads raw dump             {raw_dump:8.3f} s")
         print(f"export N-Quads scholarkg            {ours_dump:8.3f} s  ratio {ours_dump / raw_dump:5.2f}x")
-        print(f"export Turtle (union) scholarkg     {ours_ttl:8.3f} s  ratio {ours_ttl / raw_dump:5.2f}x vs raw N-Quads")
+        print(
+            f"export Turtle (union) scholarkg     {ours_ttl:8.3f} s  ratio {ours_ttl / raw_dump:5.2f}x vs raw N-Quads"
+        )
 
 
 if __name__ == "__main__":
