@@ -22,9 +22,24 @@ def test_using_inserted_before_where_of_modify_operations_only() -> None:
     assert out.count("USING") == 2
 
 
-def test_delete_where_shorthand_is_untouched() -> None:
-    text = "DELETE WHERE { ?s ?p ?o }"
-    assert apply_update_dataset(text, [G1], []) == text
+def test_delete_where_shorthand_is_expanded_to_take_using() -> None:
+    text = "DELETE WHERE { ?s <http://p> ?o } ; DELETE WHERE { GRAPH ?g { ?s ?p 1 } }"
+    assert apply_update_dataset(text, [G1], []) == (
+        f"DELETE {{ ?s <http://p> ?o }} USING <{G1}> WHERE {{ ?s <http://p> ?o }} ; "
+        f"DELETE {{ GRAPH ?g {{ ?s ?p 1 }} }} USING <{G1}> WHERE {{ GRAPH ?g {{ ?s ?p 1 }} }}"
+    )
+
+
+def test_expanded_delete_where_matches_in_the_protocol_dataset() -> None:
+    s, p = NamedNode("http://s"), NamedNode("http://p")
+    store = Store()
+    store.add(Quad(s, p, Literal("x")))  # default graph only: no match in g1, nothing is deleted
+    store.update(apply_update_dataset("DELETE WHERE { ?s <http://p> ?o }", [G1], []))
+    assert len(store) == 1
+    store.add(Quad(s, p, Literal("x"), NamedNode(G1)))  # now the pattern matches in g1 …
+    store.update(apply_update_dataset("DELETE WHERE { ?s <http://p> ?o }", [G1], []))
+    # … and the template (no GRAPH) deletes from the store's default graph; g1 keeps its triple
+    assert [q.graph_name for q in store] == [NamedNode(G1)]
 
 
 @pytest.mark.parametrize(
