@@ -60,9 +60,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
-    from api import canned, entities, export, graph_store, resources, sources, sparql, ui, void
+    from api import authors, canned, categories, entities, export, graph_store, papers, sources, sparql, ui, void
 
-    for module in (sparql, graph_store, canned, entities, resources, sources, export, void, ui):
+    for module in (sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

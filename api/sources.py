@@ -27,6 +27,7 @@ from queries.engine import Engine
 router = APIRouter(tags=["Sources"])
 
 
+# `loader.store.SourceInfo` as written out for OpenAPI; built from it by attribute (tests keep the fields in step).
 class SourceModel(BaseModel):
     graph: str
     file_name: str
@@ -48,7 +49,7 @@ class LoadedModel(BaseModel):
 @router.get("/sources", response_model=list[SourceModel], summary="The source pages in the store")
 async def list_sources(engine: EngineDep) -> list[SourceModel]:
     infos = await run_in_threadpool(engine.store.sources)
-    return [SourceModel(**info.__dict__) for info in infos]
+    return [SourceModel.model_validate(info, from_attributes=True) for info in infos]
 
 
 def _load(engine: Engine, name: str, data: bytes, as_of: dt.date, page_format: str | None, base: str) -> LoadResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,6 +11,8 @@ import httpx
 import pytest
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
+from api.sources import SourceModel
+from loader.store import SourceInfo
 from tests.server_fixtures import ROOT, UPDATE_TOKEN, LiveServer, start_server, stop_server
 
 SEEDS = ROOT / "seeds"
@@ -84,6 +87,11 @@ def upload_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
     server = start_server(tmp_path_factory.mktemp("uploads") / "store", token=UPDATE_TOKEN, seeds=False)
     yield server
     stop_server(server)
+
+
+def test_source_model_has_the_fields_of_source_info() -> None:
+    """`/sources` builds SourceModel from SourceInfo by attribute: the two must name the same fields."""
+    assert list(SourceModel.model_fields) == [field.name for field in dataclasses.fields(SourceInfo)]
 
 
 def test_sources_upload_needs_token_and_loads(upload_server: LiveServer) -> None:

@@ -1,0 +1,128 @@
+"""Shared by the JSON resource routers (authors, papers, categories): paging, query rows, row → field helpers.
+
+Every query runs through the engine (time limit, caps) with user values bound as RDF terms; only constant
+query fragments are combined. Lists are paged: `{"items", "total", "limit", "offset", "next"}`; a page is
+cut from the ordered result with the row cap (`max_rows = offset + limit`), so no number is pasted into a
+query either.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypedDict, TypeVar
+
+from fastapi import Query, Request
+from pydantic import BaseModel, Field
+from pyoxigraph import Literal, NamedNode
+
+from api.errors import ApiError
+from api.query_responses import run_engine_query
+from loader.identity import Iris
+from queries.engine import Engine
+from queries.execute import ROWS_FORMAT
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+Row = dict[str, object]
+Term = NamedNode | Literal
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page (1–200)")]
+Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+Search = Annotated[str, Query(max_length=200, description="Case-insensitive substring")]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="Items matching the request, over all pages")
+    limit: int
+    offset: int
+    next: str | None = Field(description="URL of the next page, null on the last")
+
+
+class Entity(BaseModel):
+    id: str = Field(description="IRI")
+    path: str | None = Field(description="Path of the entity page on this server (/id/...)")
+
+
+class Link(TypedDict):
+    """The fields of `Entity`, to spread into any of its subclasses: `AuthorItem(**link(iri, base), ...)`."""
+
+    id: str
+    path: str | None
+
+
+@dataclass(frozen=True)
+class Queries:
+    """A paged list's two queries: `count` yields `?n`, `select` the ordered rows."""
+
+    count: str
+    select: str
+
+
+# -- row → field helpers ------------------------------------------------------------------------------
+def link(iri: object, base: str) -> Link:
+    """`id` and `path` of an entity: the path only for IRIs under this server's base."""
+    path = "/" + iri[len(base) :] if isinstance(iri, str) and iri.startswith(base) else None
+    return {"id": str(iri), "path": path}
+
+
+def opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def opt_int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def count(value: object) -> int:
+    """A count the query computed (`COUNT(...)`)."""
+    number: int = int(value)  # type: ignore[call-overload]
+    return number
+
+
+def with_papers(model: type[M], ref: Callable[[Row, str], BaseModel], base: str) -> Callable[[Row], M]:
+    """A row → `model` builder: the reference `ref` makes of the row, plus the row's `?papers` count."""
+
+    def build(row: Row) -> M:
+        return model(**ref(row, base).model_dump(), papers=count(row["papers"]))
+
+    return build
+
+
+# -- queries --------------------------------------------------------------------------------------------
+async def rows(engine: Engine, text: str, bindings: Mapping[str, Term], max_rows: int | None = None) -> list[Row]:
+    overrides: dict[str, object] = {"solution_format": ROWS_FORMAT, "bindings": dict(bindings)}
+    if max_rows is not None:
+        overrides["max_rows"] = max_rows
+    result = await run_engine_query(engine, engine.request(text, **overrides))
+    found: list[Row] = json.loads(result.body)["rows"]
+    return found
+
+
+def entity_key(engine: Engine, kind: str, key: str, label: str) -> NamedNode:
+    """The IRI `{base}id/{kind}/{key}`; a key that cannot be part of an IRI names nothing (404)."""
+    try:
+        return Iris(engine.settings.base_iri).of(kind, key)
+    except ValueError:
+        raise ApiError.not_found(f"no {label} {key!r}") from None
+
+
+async def page(
+    request: Request,
+    engine: Engine,
+    queries: Queries,
+    bindings: Mapping[str, Term],
+    *,
+    limit: int,
+    offset: int,
+    build: Callable[[Row], T],
+) -> Page[T]:
+    counted = await rows(engine, queries.count, bindings)
+    total = count(counted[0]["n"]) if counted else 0
+    found = await rows(engine, queries.select, bindings, max_rows=offset + limit) if offset < total else []
+    following = offset + limit
+    next_url = str(request.url.include_query_params(limit=limit, offset=following)) if following < total else None
+    return Page(
+        items=[build(r) for r in found[offset:following]], total=total, limit=limit, offset=offset, next=next_url
+    )
