@@ -34,21 +34,23 @@ def load_seeds_if_empty(store: GraphStore, settings: Settings) -> int:
     return len(results) - len(failed)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
+    """The app over `store` (opened from `settings.store` at start-up when not given)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = GraphStore.open(settings.store)
+        opened = store if store is not None else GraphStore.open(settings.store)
         if settings.load_seeds:
-            loaded = load_seeds_if_empty(store, settings)
+            loaded = load_seeds_if_empty(opened, settings)
             if loaded:
                 log.info("empty store: loaded %d bundled seed pages", loaded)
-        engine = Engine(settings, store)
+        engine = Engine(settings, opened)
         app.state.engine = engine
         try:
             yield
         finally:
             engine.close()
-            store.flush()
+            opened.flush()
             del app.state.engine
 
     app = FastAPI(

@@ -8,10 +8,13 @@ import uvicorn
 
 from api.app import create_app
 from loader.settings import Settings
+from loader.store import GraphStore
 
 
 def serve(settings: Settings) -> None:
+    """Open the store first (a store held by another process is a clear error, not a traceback), then serve."""
+    store = GraphStore.open(settings.store)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
+    app = create_app(settings, store)
     print(f"ScholarKG on http://{settings.host}:{settings.port}/  (store: {settings.store})", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

@@ -326,7 +326,10 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
-    run_server(settings.model_copy(update=overrides))
+    try:
+        run_server(settings.model_copy(update=overrides))
+    except LoaderError as error:
+        raise _fail(str(error), code=2) from None
 
 
 def main() -> None:

@@ -171,3 +171,16 @@ def test_delete_source(upload_server: LiveServer) -> None:
         after = {s["file_name"] for s in client.get("/sources").json()}
     assert deleted.status_code == 204 and missing.status_code == 404
     assert before - after == {"002_59305120740d2a0e.txt"}
+
+
+def test_second_server_on_the_same_store_is_refused_cleanly(upload_server: LiveServer) -> None:
+    second = subprocess.run(
+        [sys.executable, "-m", "loader.cli", "serve", "--store", str(upload_server.store), "--port", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert second.returncode == 2
+    assert f"is in use by process {upload_server.process.pid}" in second.stderr
+    assert "Traceback" not in second.stderr
