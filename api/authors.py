@@ -1,14 +1,18 @@
-"""`/authors` (searchable list) and `/authors/{key}` (papers, co-authors, categories, metrics)."""
+"""`/authors` (searchable list) and `/authors/{key}` (papers, co-authors, categories, metrics).
+
+`author_detail` is the one data layer for a person: the JSON route returns it, the HTML page renders it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter, defaultdict
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from pyoxigraph import Literal
+from pyoxigraph import Literal, NamedNode
 
-from api.categories import CategoryRef, category_ref
+from api.categories import CategoryRef, PersonRef, SourcePage, VenueRef, category_ref, person_ref, source_page
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiError
 from api.pagination import (
@@ -26,8 +30,8 @@ from api.pagination import (
     opt_str,
     page,
     rows,
-    with_papers,
 )
+from queries.engine import Engine
 
 router = APIRouter(tags=["Resources"])
 
@@ -42,11 +46,11 @@ class AuthorPaper(Entity):
     title: str | None
     date: str | None
     position: int | None = Field(description="1-based position in the printed author list (first listing)")
+    venue: VenueRef | None = Field(description="Event the paper was presented at")
+    categories: list[CategoryRef] = Field(description="arXiv categories of the paper, by notation")
 
 
-class Coauthor(Entity):
-    name: str | None
-    homonym: str | None
+class Coauthor(PersonRef):
     papers: int = Field(description="Papers written together")
 
 
@@ -60,6 +64,12 @@ class Metric(BaseModel):
     value: int | float | str
     date: str | None
     source: str | None
+    label: str | None = Field(description="Label of the measured property, e.g. h-index")
+
+
+class YearCount(BaseModel):
+    year: int
+    papers: int
 
 
 class AuthorDetail(Entity):
@@ -70,6 +80,8 @@ class AuthorDetail(Entity):
     coauthors: list[Coauthor]
     categories: list[AuthorCategory]
     metrics: list[Metric]
+    papers_per_year: list[YearCount] = Field(description="Dated papers per publication year, oldest first")
+    profile_pages: list[SourcePage] = Field(description="Source pages about this author")
 
 
 # -- /authors -------------------------------------------------------------------------------------------
@@ -120,7 +132,7 @@ SELECT ?person ?name ?homonym ?primary ?primaryNotation ?primaryLabel WHERE {
 LIMIT 1
 """
 _AUTHOR_PAPERS = """
-SELECT ?person ?paper ?title ?date (MIN(?pos) AS ?position) WHERE {
+SELECT ?person ?paper ?title ?date (MIN(?pos) AS ?position) (SAMPLE(?v) AS ?venue) (SAMPLE(?vn) AS ?venueName) WHERE {
   ?paper schema:author ?person .
   OPTIONAL { ?paper schema:name ?title }
   OPTIONAL { ?paper schema:datePublished ?date }
@@ -128,6 +140,7 @@ SELECT ?person ?paper ?title ?date (MIN(?pos) AS ?position) WHERE {
     ?entry skg:describes ?paper ; skg:authorship ?authorship .
     ?authorship skg:person ?person ; skg:position ?pos
   }
+  OPTIONAL { ?paper skg:presentedAt ?v . OPTIONAL { ?v schema:name ?vn } }
 }
 GROUP BY ?person ?paper ?title ?date
 ORDER BY DESC(STR(?date)) ?title ?paper
@@ -142,40 +155,88 @@ SELECT ?person ?coauthor ?name ?homonym (COUNT(DISTINCT ?paper) AS ?papers) WHER
 GROUP BY ?person ?coauthor ?name ?homonym
 ORDER BY DESC(?papers) LCASE(?name) ?coauthor
 """
-_AUTHOR_CATEGORIES = """
-SELECT ?person ?category ?notation ?label (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
+# One row per (paper, category, notation, label): both each paper's categories and the author's category counts.
+_PAPER_CATEGORIES = """
+SELECT DISTINCT ?person ?paper ?category ?notation ?label WHERE {
   ?paper schema:author ?person ; schema:about ?category .
   OPTIONAL { ?category skos:notation ?notation }
   OPTIONAL { ?category skos:prefLabel ?label }
 }
-GROUP BY ?person ?category ?notation ?label
-ORDER BY DESC(?papers) ?notation
 """
 _METRICS = """
-SELECT DISTINCT ?person ?property ?value ?date ?source WHERE {
+SELECT ?person ?property (SAMPLE(?l) AS ?label) ?value ?date ?source WHERE {
   ?observation schema:observationAbout ?person ; schema:measuredProperty ?property ; schema:value ?value .
+  OPTIONAL { ?property rdfs:label ?l }
   OPTIONAL { ?observation schema:observationDate ?date }
   OPTIONAL { ?observation prov:wasDerivedFrom ?source }
 }
+GROUP BY ?person ?property ?value ?date ?source
 ORDER BY ?property DESC(?date) ?source
+"""
+_PROFILE_PAGES = """
+SELECT DISTINCT ?person ?source ?fileName ?pageFormat ?retrieved ?listing WHERE {
+  ?source foaf:primaryTopic ?person .
+  OPTIONAL { ?source skg:fileName ?fileName }
+  OPTIONAL { ?source skg:pageFormat ?pageFormat }
+  OPTIONAL { ?source skg:retrievedOn ?retrieved }
+  OPTIONAL { ?source skg:listingDate ?listing }
+}
+ORDER BY ?fileName ?source
 """
 
 
-@router.get(
-    "/authors/{key}",
-    response_model=AuthorDetail,
-    summary="One author: papers, co-authors, categories, metrics",
-    responses={404: {"description": "No such author"}},
-)
-async def get_author(key: str, engine: EngineDep, settings: SettingsDep) -> AuthorDetail:
-    base = settings.base_iri
-    bindings = {"person": entity_key(engine, "person", key, "author")}
-    core, papers, coauthors, categories, metrics = await asyncio.gather(
-        *(rows(engine, text, bindings) for text in (_AUTHOR, _AUTHOR_PAPERS, _COAUTHORS, _AUTHOR_CATEGORIES, _METRICS))
+def _year(date: str | None) -> int | None:
+    text = date or ""
+    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
+
+
+def _venue(row: Row, base: str) -> VenueRef | None:
+    return (
+        None if row.get("venue") is None else VenueRef(**link(row["venue"], base), name=opt_str(row.get("venueName")))
+    )
+
+
+def _categories(found: list[Row], base: str) -> tuple[dict[str, list[CategoryRef]], list[AuthorCategory]]:
+    """Each paper's categories (by notation), and the author's categories ranked by their papers."""
+    of_paper: dict[str, dict[str, CategoryRef]] = defaultdict(dict)
+    papers_in: dict[tuple[object, ...], set[str]] = defaultdict(set)
+    for row in found:
+        ref = category_ref(row, base)
+        of_paper[str(row["paper"])].setdefault(ref.id, ref)
+        papers_in[(ref.id, ref.path, ref.notation, ref.label)].add(str(row["paper"]))
+    ranked = sorted(papers_in.items(), key=lambda item: (-len(item[1]), item[0][2] is not None, item[0][2] or ""))
+    return (
+        {paper: sorted(refs.values(), key=lambda c: c.notation or "") for paper, refs in of_paper.items()},
+        [
+            AuthorCategory(id=iri, path=path, notation=notation, label=label, papers=len(papers))  # type: ignore[arg-type]
+            for (iri, path, notation, label), papers in ranked
+        ],
+    )
+
+
+async def author_detail(engine: Engine, iri: NamedNode, base: str) -> AuthorDetail | None:
+    """Everything known about the person `iri`, or None when it is no named schema:Person."""
+    bindings = {"person": iri}
+    queries = (_AUTHOR, _AUTHOR_PAPERS, _COAUTHORS, _PAPER_CATEGORIES, _METRICS, _PROFILE_PAGES)
+    core, papers, coauthors, paper_categories, metrics, pages = await asyncio.gather(
+        *(rows(engine, text, bindings) for text in queries)
     )
     if not core:
-        raise ApiError.not_found(f"no author {key!r}")
+        return None
     person = core[0]
+    categories_of, categories = _categories(paper_categories, base)
+    author_papers = [
+        AuthorPaper(
+            **link(r["paper"], base),
+            title=opt_str(r.get("title")),
+            date=opt_str(r.get("date")),
+            position=opt_int(r.get("position")),
+            venue=_venue(r, base),
+            categories=categories_of.get(str(r["paper"]), []),
+        )
+        for r in papers
+    ]
+    years = Counter(year for year in (_year(p.date) for p in author_papers) if year is not None)
     return AuthorDetail(
         **link(person["person"], base),
         name=str(person["name"]),
@@ -185,25 +246,11 @@ async def get_author(key: str, engine: EngineDep, settings: SettingsDep) -> Auth
             if person.get("primary") is not None
             else None
         ),
-        papers=[
-            AuthorPaper(
-                **link(r["paper"], base),
-                title=opt_str(r.get("title")),
-                date=opt_str(r.get("date")),
-                position=opt_int(r.get("position")),
-            )
-            for r in papers
-        ],
+        papers=author_papers,
         coauthors=[
-            Coauthor(
-                **link(r["coauthor"], base),
-                name=opt_str(r.get("name")),
-                homonym=opt_str(r.get("homonym")),
-                papers=count(r["papers"]),
-            )
-            for r in coauthors
+            Coauthor(**person_ref(r, base, "coauthor").model_dump(), papers=count(r["papers"])) for r in coauthors
         ],
-        categories=list(map(with_papers(AuthorCategory, category_ref, base), categories)),
+        categories=categories,
         metrics=[
             Metric(
                 metric=str(r["property"]).rpartition("#")[2],
@@ -211,7 +258,23 @@ async def get_author(key: str, engine: EngineDep, settings: SettingsDep) -> Auth
                 value=r["value"],  # type: ignore[arg-type]
                 date=opt_str(r.get("date")),
                 source=opt_str(r.get("source")),
+                label=opt_str(r.get("label")),
             )
             for r in metrics
         ],
+        papers_per_year=[YearCount(year=year, papers=n) for year, n in sorted(years.items())],
+        profile_pages=[source_page(r, base) for r in pages],
     )
+
+
+@router.get(
+    "/authors/{key}",
+    response_model=AuthorDetail,
+    summary="One author: papers, co-authors, categories, metrics",
+    responses={404: {"description": "No such author"}},
+)
+async def get_author(key: str, engine: EngineDep, settings: SettingsDep) -> AuthorDetail:
+    detail = await author_detail(engine, entity_key(engine, "person", key, "author"), settings.base_iri)
+    if detail is None:
+        raise ApiError.not_found(f"no author {key!r}")
+    return detail

@@ -1,6 +1,7 @@
 """`/categories` and `/organizations`: what papers are about and where they come from, with paper counts.
 
-Also the reference models (and their row builders) that authors and papers embed: `CategoryRef`, `OrganizationRef`.
+Also the reference models (and their row builders) that authors and papers embed: `CategoryRef`, `OrganizationRef`,
+`PersonRef`, `VenueRef`, `SourceRef` and `SourcePage`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,25 @@ class OrganizationItem(OrganizationRef):
     papers: int
 
 
+class PersonRef(Entity):
+    name: str | None
+    homonym: str | None = Field(description="dblp homonym number, e.g. '0006'")
+
+
+class VenueRef(Entity):
+    name: str | None
+
+
+class SourceRef(Entity):
+    file_name: str | None
+    page_format: str | None
+
+
+class SourcePage(SourceRef):
+    retrieved_on: str | None = Field(description="Date the page was retrieved")
+    listing_date: str | None = Field(description="Date of the listing the page shows, if any")
+
+
 def category_ref(
     row: Row, base: str, iri: str = "category", notation: str = "notation", label: str = "label"
 ) -> CategoryRef:
@@ -39,6 +59,21 @@ def category_ref(
 
 def organization_ref(row: Row, base: str, iri: str = "org", identifier: str = "identifier") -> OrganizationRef:
     return OrganizationRef(**link(row[iri], base), identifier=opt_str(row.get(identifier)))
+
+
+def person_ref(row: Row, base: str, iri: str = "person") -> PersonRef:
+    return PersonRef(**link(row[iri], base), name=opt_str(row.get("name")), homonym=opt_str(row.get("homonym")))
+
+
+def source_page(row: Row, base: str) -> SourcePage:
+    """From `?source ?fileName ?pageFormat ?retrieved ?listing`."""
+    return SourcePage(
+        **link(row["source"], base),
+        file_name=opt_str(row.get("fileName")),
+        page_format=opt_str(row.get("pageFormat")),
+        retrieved_on=opt_str(row.get("retrieved")),
+        listing_date=opt_str(row.get("listing")),
+    )
 
 
 _CATEGORIES = Queries(

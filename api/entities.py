@@ -22,9 +22,11 @@ from pyoxigraph import NamedNode
 
 import ontology
 from api import svg
+from api.authors import author_detail
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiError
 from api.negotiation import ENTITY, negotiate_format
+from api.papers import paper_detail
 from api.query_responses import query_response, run_engine_query
 from api.ui import curie, local_href, render, select_rows
 from loader.vocab import FOAF, RDF, SCHEMA, SKG, SKOS
@@ -110,76 +112,12 @@ GROUP BY ?s ?in ?p
 ORDER BY ?p ?label ?in
 LIMIT 300
 """
-PERSON_METRICS = """
-SELECT ?s ?metric ?label ?value ?date ?source WHERE {
-  ?obs schema:observationAbout ?s ; schema:measuredProperty ?metric ; schema:value ?value .
-  OPTIONAL { ?metric rdfs:label ?label }
-  OPTIONAL { ?obs schema:observationDate ?date }
-  OPTIONAL { ?obs prov:wasDerivedFrom ?source }
-}
-ORDER BY ?label DESC(?date)
-"""
-PERSON_PAPERS = """
-SELECT ?s ?paper ?title (SAMPLE(?d) AS ?date) (MIN(?pos) AS ?position) (SAMPLE(?v) AS ?venue)
-       (SAMPLE(?vn) AS ?venueName) WHERE {
-  ?paper schema:author ?s ; schema:name ?title .
-  OPTIONAL { ?paper schema:datePublished ?published }
-  BIND(STR(?published) AS ?d)
-  OPTIONAL { ?entry skg:describes ?paper ; skg:authorship ?a . ?a skg:person ?s ; skg:position ?pos }
-  OPTIONAL { ?paper skg:presentedAt ?v . OPTIONAL { ?v schema:name ?vn } }
-}
-GROUP BY ?s ?paper ?title
-ORDER BY DESC(?date) ?title
-"""
-PAPER_CATEGORIES_OF_PERSON = """
-SELECT ?s ?paper ?category ?notation (SAMPLE(?l) AS ?label) WHERE {
-  ?paper schema:author ?s ; schema:about ?category .
-  OPTIONAL { ?category skos:notation ?notation }
-  OPTIONAL { ?category skos:prefLabel ?l }
-}
-GROUP BY ?s ?paper ?category ?notation
-"""
-COAUTHORSHIPS = """
-SELECT ?s ?paper ?author ?name ?homonym WHERE {
+# Who wrote each of the person's papers: the co-author network's edges among co-authors (presentation only).
+COAUTHOR_PAPERS = """
+SELECT ?s ?paper ?author WHERE {
   ?paper schema:author ?s, ?author .
   FILTER(?author != ?s)
-  OPTIONAL { ?author schema:name ?name }
-  OPTIONAL { ?author skg:homonymNumber ?homonym }
 }
-"""
-PERSON_SOURCES = """
-SELECT ?s ?source ?file ?format ?retrieved WHERE {
-  ?source foaf:primaryTopic ?s .
-  OPTIONAL { ?source skg:fileName ?file }
-  OPTIONAL { ?source skg:pageFormat ?format }
-  OPTIONAL { ?source skg:retrievedOn ?retrieved }
-}
-ORDER BY ?file
-"""
-PAPER_ENTRIES = """
-SELECT ?s ?entry ?source ?file ?format ?retrieved ?listing ?complete ?count ?index ?trending ?upvotes
-       ?position ?printed ?person WHERE {
-  ?entry skg:describes ?s ; skg:entryOf ?source .
-  OPTIONAL { ?entry skg:authorListComplete ?complete }
-  OPTIONAL { ?entry skg:authorCount ?count }
-  OPTIONAL { ?entry skg:entryIndex ?index }
-  OPTIONAL { ?entry skg:trendingScore ?trending }
-  OPTIONAL { ?entry skg:upvotes ?upvotes }
-  OPTIONAL { ?source skg:fileName ?file }
-  OPTIONAL { ?source skg:pageFormat ?format }
-  OPTIONAL { ?source skg:retrievedOn ?retrieved }
-  OPTIONAL { ?source skg:listingDate ?listing }
-  OPTIONAL { ?entry skg:authorship ?a . ?a skg:position ?position ; skg:printedName ?printed ; skg:person ?person }
-}
-ORDER BY ?file ?index ?entry ?position
-"""
-PAPER_AUTHORS = """
-SELECT ?s ?person ?name ?homonym WHERE {
-  ?s schema:author ?person .
-  OPTIONAL { ?person schema:name ?name }
-  OPTIONAL { ?person skg:homonymNumber ?homonym }
-}
-ORDER BY ?name ?person
 """
 CONCEPT_PAPERS = """
 SELECT ?s ?paper ?title (SAMPLE(?d) AS ?date) (SAMPLE(?c) AS ?category) (SAMPLE(?n) AS ?notation) WHERE {
@@ -419,11 +357,6 @@ def _facts(rows: list[dict[str, Any]]) -> Facts:
     return facts
 
 
-def _year(date: object) -> int | None:
-    text = str(date or "")
-    return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
-
-
 def _person_label(name: object, homonym: object) -> str:
     return f"{name} {homonym}" if homonym else str(name or "")
 
@@ -459,102 +392,77 @@ async def html_entity(request: Request, engine: Engine, kind: str, iri: NamedNod
 
 
 async def person_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, base: str) -> tuple[str, dict[str, Any]]:
-    metrics, papers, categories, pairs, sources = await asyncio.gather(
-        select_rows(engine, PERSON_METRICS, s=iri),
-        select_rows(engine, PERSON_PAPERS, s=iri),
-        select_rows(engine, PAPER_CATEGORIES_OF_PERSON, s=iri),
-        select_rows(engine, COAUTHORSHIPS, s=iri),
-        select_rows(engine, PERSON_SOURCES, s=iri),
+    """The page of `author_detail` (the `/authors/{key}` data), plus the co-author network."""
+    detail, pairs = await asyncio.gather(author_detail(engine, iri, base), select_rows(engine, COAUTHOR_PAPERS, s=iri))
+    if detail is None:
+        return await generic_view(engine, kind, iri, facts, base)
+    primary = detail.primary_category
+    coauthors = sorted(
+        (
+            {"person": c.id, "label": _person_label(c.name or curie(c.id), c.homonym), "papers": c.papers}
+            for c in detail.coauthors
+        ),
+        key=lambda c: (-c["papers"], c["label"].lower(), c["person"]),
     )
-    name = str(facts.first(TITLE) or curie(iri.value))
-    homonym = facts.first(SKG + "homonymNumber")
-
-    categories_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    category_counts: Counter[str] = Counter()
-    category_info: dict[str, dict[str, Any]] = {}
-    for row in categories:
-        categories_of[row["paper"]].append(row)
-        category_counts[row["category"]] += 1
-        category_info[row["category"]] = row
-    for paper in papers:
-        paper["categories"] = sorted(categories_of.get(paper["paper"], []), key=lambda r: str(r.get("notation")))
-        paper["year"] = _year(paper.get("date"))
-    primary = {str(f.value) for f in facts.all(SKG + "primaryCategory")}
-    ranked = sorted(category_counts.items(), key=lambda item: (-item[1], str(category_info[item[0]]["notation"])))
-    author_categories = [{**category_info[c], "papers": n, "primary": c in primary} for c, n in ranked]
-
-    coauthors, edges = _coauthors(pairs)
-    center = svg.Node(iri.value, name)
+    center = svg.Node(iri.value, detail.name)
     ring = [
         svg.Node(c["person"], c["label"], local_href(c["person"], base), c["papers"])
         for c in coauthors[: svg.MAX_NODES - 1]
     ]
-    years = Counter(y for y in (p["year"] for p in papers) if y is not None)
+    years = {y.year: y.papers for y in detail.papers_per_year}
     return "person.html", {
-        "title": _person_label(name, homonym),
-        "name": name,
-        "homonym": homonym,
-        "primary": facts.all(SKG + "primaryCategory"),
-        "metrics": metrics,
-        "papers": papers,
-        "undated": sum(1 for p in papers if p["year"] is None),
+        "title": _person_label(detail.name, detail.homonym),
+        "name": detail.name,
+        "homonym": detail.homonym,
+        "primary": primary,
+        "metrics": sorted(detail.metrics, key=lambda m: m.label or ""),
+        "papers": detail.papers,
+        "undated": len(detail.papers) - sum(years.values()),
         "coauthors": coauthors,
-        "author_categories": author_categories,
-        "sources": sources,
-        "network": svg.coauthor_network(center, ring, edges(iri.value, {n.key for n in ring})) if ring else None,
-        "chart": svg.bar_chart(svg.years_series(dict(years)), title=f"Papers per year of {name}") if years else None,
+        "author_categories": [
+            {**c.model_dump(), "primary": primary is not None and c.id == primary.id} for c in detail.categories
+        ],
+        "sources": detail.profile_pages,
+        "network": svg.coauthor_network(center, ring, _network_edges(iri.value, ring, pairs)) if ring else None,
+        "chart": svg.bar_chart(svg.years_series(years), title=f"Papers per year of {detail.name}") if years else None,
     }
 
 
-def _coauthors(pairs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any]:
-    """Co-authors ranked by joint papers, and a function giving the network's edges among chosen nodes."""
-    papers_of: dict[str, set[str]] = defaultdict(set)
+def _network_edges(center: str, ring: list[svg.Node], pairs: list[dict[str, Any]]) -> list[svg.Edge]:
+    """Edges from the centre to each ring node (weighted by joint papers) and among ring nodes (papers shared)."""
+    chosen = {n.key for n in ring}
     authors_of: dict[str, set[str]] = defaultdict(set)
-    labels: dict[str, str] = {}
     for row in pairs:
-        papers_of[row["author"]].add(row["paper"])
-        authors_of[row["paper"]].add(row["author"])
-        labels[row["author"]] = _person_label(row.get("name") or curie(row["author"]), row.get("homonym"))
-    ranked = sorted(papers_of, key=lambda a: (-len(papers_of[a]), labels[a].lower(), a))
-    coauthors = [{"person": a, "label": labels[a], "papers": len(papers_of[a])} for a in ranked]
-
-    def edges(center: str, chosen: set[str]) -> list[svg.Edge]:
-        weights: Counter[tuple[str, str]] = Counter()
-        for authors in authors_of.values():
-            inside = sorted(authors & chosen)
-            for i, a in enumerate(inside):
-                for b in inside[i + 1 :]:
-                    weights[(a, b)] += 1
-        found = [svg.Edge(center, a, len(papers_of[a])) for a in sorted(chosen)]
-        return found + [svg.Edge(a, b, w) for (a, b), w in sorted(weights.items())]
-
-    return coauthors, edges
+        if row["author"] in chosen:
+            authors_of[row["paper"]].add(row["author"])
+    weights: Counter[tuple[str, str]] = Counter()
+    for authors in authors_of.values():
+        inside = sorted(authors)
+        for i, a in enumerate(inside):
+            for b in inside[i + 1 :]:
+                weights[(a, b)] += 1
+    found = [svg.Edge(center, n.key, n.weight) for n in sorted(ring, key=lambda n: n.key)]
+    return found + [svg.Edge(a, b, w) for (a, b), w in sorted(weights.items())]
 
 
 async def paper_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, base: str) -> tuple[str, dict[str, Any]]:
-    entry_rows, authors = await asyncio.gather(
-        select_rows(engine, PAPER_ENTRIES, s=iri), select_rows(engine, PAPER_AUTHORS, s=iri)
+    """The page of `paper_detail` (the `/papers/{key}` data)."""
+    detail = await paper_detail(engine, iri, base)
+    if detail is None:
+        return await generic_view(engine, kind, iri, facts, base)
+    entries = sorted(
+        detail.authors,
+        key=lambda e: (  # unbound first, as in SPARQL's ORDER BY
+            (e.source.file_name is not None, e.source.file_name or ""),
+            (e.entry_index is not None, e.entry_index or 0),
+            e.entry,
+        ),
     )
-    entries: dict[str, dict[str, Any]] = {}
-    for row in entry_rows:
-        entry = entries.setdefault(row["entry"], {**row, "authors": []})
-        if row.get("position") is not None:
-            entry["authors"].append({"position": row["position"], "printed": row["printed"], "person": row["person"]})
-    for entry in entries.values():
-        entry["authors"].sort(key=lambda a: a["position"])
-    for author in authors:
-        author["label"] = _person_label(author.get("name") or curie(author["person"]), author.get("homonym"))
+    authors = [{"person": a.id, "label": _person_label(a.name or curie(a.id), a.homonym)} for a in detail.known_authors]
     return "paper.html", {
-        "title": str(facts.first(TITLE) or curie(iri.value)),
-        "date": facts.first(SCHEMA + "datePublished"),
-        "abstract": facts.first(SCHEMA + "abstract"),
-        "has_code": facts.first(SKG + "hasCode"),
-        "publication_type": facts.first(SKG + "publicationType"),
-        "venues": facts.all(SKG + "presentedAt"),
-        "categories": facts.all(SCHEMA + "about"),
-        "organizations": facts.all(SCHEMA + "sourceOrganization"),
-        "repositories": facts.all(SCHEMA + "codeRepository"),
-        "entries": list(entries.values()),
+        "title": detail.title or curie(iri.value),
+        "paper": detail,
+        "entries": entries,
         "authors": authors,
     }
 

@@ -1,4 +1,7 @@
-"""`/papers` (searchable, filtered by arXiv category and year) and `/papers/{key}` (authors as printed, links)."""
+"""`/papers` (searchable, filtered by arXiv category and year) and `/papers/{key}` (authors as printed, links).
+
+`paper_detail` is the one data layer for a paper: the JSON route returns it, the HTML page renders it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,18 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from pyoxigraph import Literal, NamedNode
 
-from api.categories import CategoryRef, OrganizationRef, category_ref, organization_ref
+from api.categories import (
+    CategoryRef,
+    OrganizationRef,
+    PersonRef,
+    SourcePage,
+    SourceRef,
+    VenueRef,
+    category_ref,
+    organization_ref,
+    person_ref,
+    source_page,
+)
 from api.deps import EngineDep, SettingsDep
 from api.errors import ApiError
 from api.pagination import (
@@ -32,6 +46,7 @@ from api.pagination import (
 from loader.identity import Iris
 from loader.vocab import XSD
 from ontology.taxonomy import resolve_code
+from queries.engine import Engine
 
 router = APIRouter(tags=["Resources"])
 
@@ -50,21 +65,18 @@ class PrintedAuthor(BaseModel):
     name: str | None
 
 
-class SourceRef(Entity):
-    file_name: str | None
-    page_format: str | None
-
-
 class AuthorList(BaseModel):
-    source: SourceRef
+    source: SourcePage
     entry: str
     complete: bool | None = Field(description="False when the page cut the list ('et al.', count only)")
     author_count: int | None = Field(description="Number of authors the page states")
     authors: list[PrintedAuthor]
+    entry_index: int | None = Field(description="1-based position of the entry on its page")
+    trending_score: int | float | None
+    upvotes: int | None
 
 
-class Venue(Entity):
-    name: str | None
+class Venue(VenueRef):
     year: str | None
     series: str | None
     series_name: str | None
@@ -83,10 +95,15 @@ class PaperDetail(Entity):
     organizations: list[OrganizationRef]
     code_repositories: list[str]
     sources: list[SourceRef]
+    known_authors: list[PersonRef] = Field(description="Every schema:author of the paper, by name")
 
 
 def _bool(value: object) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _number(value: object) -> int | float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 # -- /papers --------------------------------------------------------------------------------------------
@@ -187,12 +204,18 @@ SELECT ?paper ?title ?date ?abstract ?hasCode ?publicationType
 LIMIT 1
 """
 _PAPER_AUTHORS = """
-SELECT DISTINCT ?paper ?entry ?source ?fileName ?pageFormat ?complete ?count ?position ?printed ?person ?name WHERE {
+SELECT DISTINCT ?paper ?entry ?index ?source ?fileName ?pageFormat ?retrieved ?listing ?complete ?count ?trending
+       ?upvotes ?position ?printed ?person ?name WHERE {
   ?entry skg:describes ?paper ; skg:entryOf ?source .
   OPTIONAL { ?source skg:fileName ?fileName }
   OPTIONAL { ?source skg:pageFormat ?pageFormat }
+  OPTIONAL { ?source skg:retrievedOn ?retrieved }
+  OPTIONAL { ?source skg:listingDate ?listing }
+  OPTIONAL { ?entry skg:entryIndex ?index }
   OPTIONAL { ?entry skg:authorListComplete ?complete }
   OPTIONAL { ?entry skg:authorCount ?count }
+  OPTIONAL { ?entry skg:trendingScore ?trending }
+  OPTIONAL { ?entry skg:upvotes ?upvotes }
   OPTIONAL {
     ?entry skg:authorship ?authorship .
     ?authorship skg:position ?position ; skg:printedName ?printed .
@@ -200,6 +223,14 @@ SELECT DISTINCT ?paper ?entry ?source ?fileName ?pageFormat ?complete ?count ?po
   }
 }
 ORDER BY ?fileName ?entry ?position
+"""
+_KNOWN_AUTHORS = """
+SELECT ?paper ?person ?name ?homonym WHERE {
+  ?paper schema:author ?person .
+  OPTIONAL { ?person schema:name ?name }
+  OPTIONAL { ?person skg:homonymNumber ?homonym }
+}
+ORDER BY ?name ?person
 """
 _PAPER_LINKS = """
 SELECT DISTINCT ?paper ?kind ?item ?a ?b WHERE {
@@ -218,24 +249,20 @@ def _author_lists(found: list[Row], base: str) -> tuple[list[AuthorList], list[S
     lists: dict[str, AuthorList] = {}
     sources: dict[str, SourceRef] = {}
     for row in found:
-        source_iri = str(row["source"])
-        source = sources.setdefault(
-            source_iri,
-            SourceRef(
-                **link(source_iri, base),
-                file_name=opt_str(row.get("fileName")),
-                page_format=opt_str(row.get("pageFormat")),
-            ),
-        )
+        page = source_page(row, base)
+        sources.setdefault(page.id, SourceRef(**page.model_dump(include=set(SourceRef.model_fields))))
         entry = str(row["entry"])
         listing = lists.setdefault(
             entry,
             AuthorList(
-                source=source,
+                source=page,
                 entry=entry,
                 complete=_bool(row.get("complete")),
                 author_count=opt_int(row.get("count")),
                 authors=[],
+                entry_index=opt_int(row.get("index")),
+                trending_score=_number(row.get("trending")),
+                upvotes=opt_int(row.get("upvotes")),
             ),
         )
         position = opt_int(row.get("position"))
@@ -254,20 +281,14 @@ def _author_lists(found: list[Row], base: str) -> tuple[list[AuthorList], list[S
     return list(lists.values()), list(sources.values())
 
 
-@router.get(
-    "/papers/{key}",
-    response_model=PaperDetail,
-    summary="One paper: authors as printed per source, categories, venue, organisations, code, sources",
-    responses={404: {"description": "No such paper"}},
-)
-async def get_paper(key: str, engine: EngineDep, settings: SettingsDep) -> PaperDetail:
-    base = settings.base_iri
-    bindings = {"paper": entity_key(engine, "paper", key, "paper")}
-    core, authors, links = await asyncio.gather(
-        *(rows(engine, text, bindings) for text in (_PAPER, _PAPER_AUTHORS, _PAPER_LINKS))
+async def paper_detail(engine: Engine, iri: NamedNode, base: str) -> PaperDetail | None:
+    """Everything known about the paper `iri`, or None when it is no schema:ScholarlyArticle."""
+    bindings = {"paper": iri}
+    core, authors, links, known = await asyncio.gather(
+        *(rows(engine, text, bindings) for text in (_PAPER, _PAPER_AUTHORS, _PAPER_LINKS, _KNOWN_AUTHORS))
     )
     if not core:
-        raise ApiError.not_found(f"no paper {key!r}")
+        return None
     paper = core[0]
     author_lists, sources = _author_lists(authors, base)
     venue = paper.get("venue")
@@ -293,4 +314,18 @@ async def get_paper(key: str, engine: EngineDep, settings: SettingsDep) -> Paper
         organizations=[organization_ref(r, base, "item", "a") for r in links if r["kind"] == "organization"],
         code_repositories=[str(r["item"]) for r in links if r["kind"] == "code"],
         sources=sources,
+        known_authors=[person_ref(r, base) for r in known],
     )
+
+
+@router.get(
+    "/papers/{key}",
+    response_model=PaperDetail,
+    summary="One paper: authors as printed per source, categories, venue, organisations, code, sources",
+    responses={404: {"description": "No such paper"}},
+)
+async def get_paper(key: str, engine: EngineDep, settings: SettingsDep) -> PaperDetail:
+    detail = await paper_detail(engine, entity_key(engine, "paper", key, "paper"), settings.base_iri)
+    if detail is None:
+        raise ApiError.not_found(f"no paper {key!r}")
+    return detail

@@ -110,7 +110,17 @@ def test_author_detail_keutzer(client: httpx.Client) -> None:
         "title": "Large Batch Optimization for Deep Learning: Training BERT in 76 minutes",
         "date": "2020",
         "position": None,  # the page cut the author list after 8 names; Keutzer is not among them
+        "venue": {
+            "id": f"{BASE}id/venue/iclr-2020-e02569e5b2",
+            "path": "/id/venue/iclr-2020-e02569e5b2",
+            "name": "ICLR 2020",
+        },
+        "categories": [],
     }
+    years = author["papers_per_year"]
+    assert isinstance(years, list) and sum(y["papers"] for y in years) == 61
+    assert years[0] == {"year": 2008, "papers": 1} and years[-1] == {"year": 2025, "papers": 15}
+    assert [p["file_name"] for p in author["profile_pages"]] == ["003_9e15f5f7954c11b9.txt"]  # type: ignore[attr-defined]
     coauthors = author["coauthors"]
     assert isinstance(coauthors, list)
     assert coauthors[0] == {
@@ -144,12 +154,23 @@ def test_author_detail_with_metrics_and_categories(client: httpx.Client) -> None
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", metrics["hIndex"]["date"])  # the retrieval date the server loaded with
     assert metrics["hIndex"]["source"] == f"{BASE}id/source/004_4c6bd25234ecab12"
     assert metrics["hIndex"]["property"] == "https://w3id.org/scholarkg/ontology#hIndex"
+    assert metrics["hIndex"]["label"] == "h-index"
     categories = author["categories"]
     assert isinstance(categories, list)
     assert [(c["notation"], c["papers"]) for c in categories[:3]] == [("cs.LG", 29), ("cs.CV", 16), ("cs.AI", 2)]
     assert len(author["papers"]) == 50  # type: ignore[arg-type]
     l2o = next(p for p in author["papers"] if p["id"].endswith(L2O))  # type: ignore[attr-defined]
     assert l2o["position"] == 2 and l2o["date"] == "2022-03-13"
+    assert [c["notation"] for c in l2o["categories"]] == ["cs.LG"] and l2o["venue"] is None
+    assert author["papers_per_year"] == [
+        {"year": 2022, "papers": 27},
+        {"year": 2023, "papers": 13},
+        {"year": 2024, "papers": 3},
+        {"year": 2026, "papers": 7},
+    ]
+    (profile,) = author["profile_pages"]  # type: ignore[misc]
+    assert profile["id"] == f"{BASE}id/source/004_4c6bd25234ecab12" and profile["page_format"] == "author-profile"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", profile["retrieved_on"])
 
 
 def test_unknown_author_is_404_in_the_error_shape(client: httpx.Client) -> None:
@@ -251,6 +272,7 @@ def test_paper_detail_with_venue_and_printed_authors(client: httpx.Client) -> No
     assert listing["source"]["file_name"] == "003_9e15f5f7954c11b9.txt"
     assert listing["source"]["page_format"] == "author-cluster"
     assert listing["complete"] is False
+    assert listing["entry_index"] == 46 and listing["source"]["retrieved_on"] is not None
     printed = [(a["position"], a["printed_name"], a["name"]) for a in listing["authors"]]
     assert printed[0] == (1, "Yang You 0001", "Yang You")
     assert printed[-1] == (8, "James Demmel", "James Demmel")
@@ -259,6 +281,8 @@ def test_paper_detail_with_venue_and_printed_authors(client: httpx.Client) -> No
         "id": f"{BASE}id/person/yang-you-0001-52bb0b16cb",
         "path": "/id/person/yang-you-0001-52bb0b16cb",
     }
+    known = [a["name"] for a in paper["known_authors"]]  # type: ignore[attr-defined]
+    assert len(known) == 9 and "Kurt Keutzer" in known  # the 8 printed names and the cluster's own author
     assert paper["sources"] == [
         {
             "id": f"{BASE}id/source/003_9e15f5f7954c11b9",
