@@ -172,7 +172,7 @@ def _json_writer(variables: Sequence[str]):  # type: ignore[no-untyped-def]
 
     def row(values: Row, first: bool) -> bytes:
         binding = {v: term_json(t) for v, t in zip(variables, values, strict=True) if t is not None}
-        return (b"" if first else b",") + json.dumps(binding, ensure_ascii=False).encode()
+        return (b"" if first else b",") + json.dumps(binding, ensure_ascii=False, separators=(",", ":")).encode()
 
     def tail(truncated: bool) -> bytes:
         return b"]}" + (b',"truncated":true' if truncated else b"") + b"}"
