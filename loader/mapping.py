@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from loader import vocab
 from loader.errors import PageError
 from loader.identity import Iris
 from loader.records import AuthorName, Entry, Page
@@ -179,6 +178,3 @@ def _entry_quads(m: PageMapper, entry: Entry, source: NamedNode, owner: NamedNod
     if owner is not None:
         # The page owner wrote every paper on their page, even when hidden behind "et al.".
         m.add(paper, schema.author, owner)
-
-
-__all__ = ["LOADER_VERSION", "page_quads", "vocab"]

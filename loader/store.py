@@ -9,18 +9,18 @@ from pathlib import Path
 from typing import IO
 
 from pyoxigraph import (
-    DefaultGraph,
     Literal,
     NamedNode,
     Quad,
     QuerySolutions,
     RdfFormat,
     Store,
+    Variable,
     serialize,
 )
 
 from loader.errors import LoaderError
-from loader.vocab import PREFIXES, SKG, sparql_prefixes
+from loader.vocab import PREFIXES, sparql_prefixes
 
 
 class StoreInUseError(LoaderError):
@@ -74,12 +74,8 @@ def open_store(path: Path, *, read_only: bool = False) -> Store:
         raise
 
 
-def _term(node: NamedNode | Literal | object) -> str:
-    return str(node)
-
-
 def _insert_data(graph: NamedNode, quads: Iterable[Quad]) -> str:
-    lines = "\n".join(f"{_term(q.subject)} {_term(q.predicate)} {_term(q.object)} ." for q in quads)
+    lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
     return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}"
 
 
@@ -114,8 +110,6 @@ class GraphStore:
     # -- reading -------------------------------------------------------------------------------
     def select(self, query: str, **bindings: NamedNode | Literal) -> list[dict[str, object]]:
         """Run a SELECT over the union of all graphs; rows as {variable: term}."""
-        from pyoxigraph import Variable
-
         results = self.store.query(
             sparql_prefixes() + query,
             use_default_graph_as_union=True,
@@ -197,6 +191,3 @@ class GraphStore:
 
 def _value(term: object) -> str:
     return term.value if hasattr(term, "value") else str(term)  # type: ignore[no-any-return]
-
-
-__all__ = ["SKG", "DefaultGraph", "GraphStore", "SourceInfo", "StoreInUseError", "UnknownSourceError"]

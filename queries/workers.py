@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import queue
-import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -104,7 +103,6 @@ class QueryPool:
         self.size = size
         self.timeout = timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._lock = threading.Lock()
         self._closed = False
         self.killed = 0
         for _ in range(size):
