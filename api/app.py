@@ -11,13 +11,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.errors import install_error_handlers
-from loader.identity import Iris
-from loader.load import load_files
-from loader.settings import Settings
-from loader.store import GraphStore
-from queries.engine import Engine
-from seeds import seed_files
+from scholarkg.api.errors import install_error_handlers
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.load import load_files
+from scholarkg.loader.settings import Settings
+from scholarkg.loader.store import GraphStore
+from scholarkg.queries.engine import Engine
+from scholarkg.seeds import seed_files
 
 log = logging.getLogger("scholarkg.api")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -62,7 +62,19 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
 
-    from api import authors, canned, categories, entities, export, graph_store, papers, sources, sparql, ui, void
+    from scholarkg.api import (
+        authors,
+        canned,
+        categories,
+        entities,
+        export,
+        graph_store,
+        papers,
+        sources,
+        sparql,
+        ui,
+        void,
+    )
 
     for module in (sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui):
         app.include_router(module.router)

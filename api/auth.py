@@ -6,8 +6,8 @@ import hmac
 
 from fastapi import Request
 
-from api.errors import ApiError
-from loader.settings import Settings
+from scholarkg.api.errors import ApiError
+from scholarkg.loader.settings import Settings
 
 
 def require_update_token(request: Request, settings: Settings) -> None:

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from pyoxigraph import Literal, NamedNode
 
-from api.categories import CategoryRef, PersonRef, SourcePage, VenueRef, category_ref, person_ref, source_page
-from api.deps import EngineDep, SettingsDep
-from api.errors import ApiError
-from api.pagination import (
+from scholarkg.api.categories import CategoryRef, PersonRef, SourcePage, VenueRef, category_ref, person_ref, source_page
+from scholarkg.api.deps import EngineDep, SettingsDep
+from scholarkg.api.errors import ApiError
+from scholarkg.api.pagination import (
     Entity,
     Limit,
     Offset,
@@ -31,7 +31,7 @@ from api.pagination import (
     page,
     rows,
 )
-from queries.engine import Engine
+from scholarkg.queries.engine import Engine
 
 router = APIRouter(tags=["Resources"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from api.errors import ApiError
+from scholarkg.api.errors import ApiError
 
 
 def content_type(request: Request) -> tuple[str, str | None]:

@@ -6,12 +6,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from api.deps import CatalogDep, EngineDep
-from api.errors import ApiError
-from api.negotiation import ROWS, negotiate_format
-from api.query_responses import query_response, run_engine_query
-from queries.catalog import StoredQuery
-from queries.parameters import ParameterError
+from scholarkg.api.deps import CatalogDep, EngineDep
+from scholarkg.api.errors import ApiError
+from scholarkg.api.negotiation import ROWS, negotiate_format
+from scholarkg.api.query_responses import query_response, run_engine_query
+from scholarkg.queries.catalog import StoredQuery
+from scholarkg.queries.parameters import ParameterError
 
 router = APIRouter(tags=["Canned queries"])
 

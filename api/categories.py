@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import Field
 
-from api.deps import EngineDep, SettingsDep
-from api.pagination import Entity, Limit, Offset, Page, Queries, Row, link, opt_str, page, with_papers
+from scholarkg.api.deps import EngineDep, SettingsDep
+from scholarkg.api.pagination import Entity, Limit, Offset, Page, Queries, Row, link, opt_str, page, with_papers
 
 router = APIRouter(tags=["Resources"])
 

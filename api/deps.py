@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from loader.settings import Settings
-from queries.catalog import StoredQuery, load_catalog
-from queries.engine import Engine
+from scholarkg.loader.settings import Settings
+from scholarkg.queries.catalog import StoredQuery, load_catalog
+from scholarkg.queries.engine import Engine
 
 
 def get_settings(request: Request) -> Settings:

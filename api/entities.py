@@ -20,17 +20,17 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pyoxigraph import NamedNode
 
-import ontology
-from api import svg
-from api.authors import author_detail
-from api.deps import EngineDep, SettingsDep
-from api.errors import ApiError
-from api.negotiation import ENTITY, negotiate_format
-from api.papers import paper_detail
-from api.query_responses import query_response, run_engine_query
-from api.ui import curie, local_href, render, select_rows
-from loader.vocab import FOAF, RDF, SCHEMA, SKG, SKOS
-from queries.engine import Engine
+from scholarkg import ontology
+from scholarkg.api import svg
+from scholarkg.api.authors import author_detail
+from scholarkg.api.deps import EngineDep, SettingsDep
+from scholarkg.api.errors import ApiError
+from scholarkg.api.negotiation import ENTITY, negotiate_format
+from scholarkg.api.papers import paper_detail
+from scholarkg.api.query_responses import query_response, run_engine_query
+from scholarkg.api.ui import curie, local_href, render, select_rows
+from scholarkg.loader.vocab import FOAF, RDF, SCHEMA, SKG, SKOS
+from scholarkg.queries.engine import Engine
 
 router = APIRouter(tags=["Linked data"])
 CONTEXT_FILE = Path(ontology.__file__).parent / "context.jsonld"

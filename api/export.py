@@ -12,10 +12,10 @@ from fastapi.concurrency import iterate_in_threadpool
 from fastapi.responses import StreamingResponse
 from pyoxigraph import NamedNode
 
-from api.deps import EngineDep
-from api.errors import ApiError
-from loader.store import GraphStore
-from queries.results import GRAPH_FORMATS, graph_media_type
+from scholarkg.api.deps import EngineDep
+from scholarkg.api.errors import ApiError
+from scholarkg.loader.store import GraphStore
+from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
 router = APIRouter(tags=["Export"])
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")

@@ -16,13 +16,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
-from api.auth import require_update_token
-from api.body import content_type, read_body
-from api.deps import EngineDep, SettingsDep
-from api.errors import ApiError
-from api.negotiation import GRAPHS, negotiate_format
-from queries.engine import Engine
-from queries.results import GRAPH_FORMATS, graph_media_type
+from scholarkg.api.auth import require_update_token
+from scholarkg.api.body import content_type, read_body
+from scholarkg.api.deps import EngineDep, SettingsDep
+from scholarkg.api.errors import ApiError
+from scholarkg.api.negotiation import GRAPHS, negotiate_format
+from scholarkg.queries.engine import Engine
+from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
 router = APIRouter(tags=["Graph Store Protocol"])
 Graph = NamedNode | DefaultGraph

@@ -17,11 +17,11 @@ from fastapi import Query, Request
 from pydantic import BaseModel, Field
 from pyoxigraph import Literal, NamedNode
 
-from api.errors import ApiError
-from api.query_responses import run_engine_query
-from loader.identity import Iris
-from queries.engine import Engine
-from queries.execute import ROWS_FORMAT
+from scholarkg.api.errors import ApiError
+from scholarkg.api.query_responses import run_engine_query
+from scholarkg.loader.identity import Iris
+from scholarkg.queries.engine import Engine
+from scholarkg.queries.execute import ROWS_FORMAT
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from pyoxigraph import Literal, NamedNode
 
-from api.categories import (
+from scholarkg.api.categories import (
     CategoryRef,
     OrganizationRef,
     PersonRef,
@@ -24,9 +24,9 @@ from api.categories import (
     person_ref,
     source_page,
 )
-from api.deps import EngineDep, SettingsDep
-from api.errors import ApiError
-from api.pagination import (
+from scholarkg.api.deps import EngineDep, SettingsDep
+from scholarkg.api.errors import ApiError
+from scholarkg.api.pagination import (
     Entity,
     Limit,
     Offset,
@@ -43,10 +43,10 @@ from api.pagination import (
     page,
     rows,
 )
-from loader.identity import Iris
-from loader.vocab import XSD
-from ontology.taxonomy import resolve_code
-from queries.engine import Engine
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.vocab import XSD
+from scholarkg.ontology.taxonomy import resolve_code
+from scholarkg.queries.engine import Engine
 
 router = APIRouter(tags=["Resources"])
 

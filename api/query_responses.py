@@ -7,17 +7,17 @@ import logging
 from fastapi import Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.errors import ApiError
-from queries.engine import Engine
-from queries.execute import (
+from scholarkg.api.errors import ApiError
+from scholarkg.queries.engine import Engine
+from scholarkg.queries.execute import (
     NotAcceptableError,
     QueryEvaluationError,
     QueryRequest,
     QueryResult,
     QuerySyntaxError,
 )
-from queries.guard import ForbiddenServiceError
-from queries.workers import QueryTimeoutError, WorkerCrashedError
+from scholarkg.queries.guard import ForbiddenServiceError
+from scholarkg.queries.workers import QueryTimeoutError, WorkerCrashedError
 
 log = logging.getLogger("scholarkg.api")
 TRUNCATED_HEADER = "X-Result-Truncated"
@@ -32,7 +32,7 @@ async def run_engine_query(engine: Engine, request: QueryRequest) -> QueryResult
     except ForbiddenServiceError as error:
         raise ApiError.forbidden(str(error), code="service-not-allowed") from None
     except NotAcceptableError as error:
-        from api.negotiation import GRAPHS, SOLUTIONS
+        from scholarkg.api.negotiation import GRAPHS, SOLUTIONS
 
         offers = list(GRAPHS) if error.kind == "graph" else list(SOLUTIONS)
         raise ApiError.not_acceptable(f"a {error.kind} result", offers) from None

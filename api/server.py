@@ -6,9 +6,9 @@ import logging
 
 import uvicorn
 
-from api.app import create_app
-from loader.settings import Settings
-from loader.store import GraphStore
+from scholarkg.api.app import create_app
+from scholarkg.loader.settings import Settings
+from scholarkg.loader.store import GraphStore
 
 
 def serve(settings: Settings) -> None:

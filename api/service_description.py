@@ -6,8 +6,8 @@ import io
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
-from loader.settings import Settings
-from queries.results import GRAPH_FORMATS, graph_media_type
+from scholarkg.loader.settings import Settings
+from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"

@@ -14,15 +14,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from pyoxigraph import NamedNode
 
-from api.auth import require_update_token
-from api.body import read_body
-from api.deps import EngineDep, SettingsDep
-from api.errors import ApiError
-from loader.identity import Iris
-from loader.load import LoadResult, load_bytes
-from loader.records import PAGE_FORMATS
-from loader.store import UnknownSourceError
-from queries.engine import Engine
+from scholarkg.api.auth import require_update_token
+from scholarkg.api.body import read_body
+from scholarkg.api.deps import EngineDep, SettingsDep
+from scholarkg.api.errors import ApiError
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.load import LoadResult, load_bytes
+from scholarkg.loader.records import PAGE_FORMATS
+from scholarkg.loader.store import UnknownSourceError
+from scholarkg.queries.engine import Engine
 
 router = APIRouter(tags=["Sources"])
 

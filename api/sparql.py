@@ -8,14 +8,14 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from api.auth import require_update_token
-from api.body import content_type, decode_utf8, read_body
-from api.deps import EngineDep, SettingsDep
-from api.errors import ApiError
-from api.negotiation import GRAPHS, SOLUTIONS, negotiate_format, prefers_html
-from api.query_responses import query_response, run_engine_query
-from queries.guard import ForbiddenServiceError
-from queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
+from scholarkg.api.auth import require_update_token
+from scholarkg.api.body import content_type, decode_utf8, read_body
+from scholarkg.api.deps import EngineDep, SettingsDep
+from scholarkg.api.errors import ApiError
+from scholarkg.api.negotiation import GRAPHS, SOLUTIONS, negotiate_format, prefers_html
+from scholarkg.api.query_responses import query_response, run_engine_query
+from scholarkg.queries.guard import ForbiddenServiceError
+from scholarkg.queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
 
 router = APIRouter(tags=["SPARQL"])
 log = logging.getLogger("scholarkg.api")
@@ -120,13 +120,13 @@ async def _update(
 async def _describe_service(request: Request, settings: SettingsDep) -> Response:
     accept = request.headers.get("accept")
     if prefers_html(accept):
-        from api.ui import home_page
+        from scholarkg.api.ui import home_page
 
         return await home_page(request)
     fmt = negotiate_format(accept, GRAPHS)
     if fmt is None:
         raise ApiError.not_acceptable("the service description", list(GRAPHS))
-    from api.service_description import service_description
+    from scholarkg.api.service_description import service_description
 
     body, media = service_description(endpoint_iri(request), settings, fmt)
     return Response(body, media_type=media, headers={"Vary": "Accept"})

@@ -21,14 +21,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from jinja2.runtime import Context
 from pyoxigraph import Literal, NamedNode
 
-from api.deps import CatalogDep, EngineDep
-from api.errors import ApiError
-from api.query_responses import run_engine_query
-from loader.vocab import PREFIXES
-from queries.catalog import Parameter, StoredQuery, load_catalog
-from queries.engine import Engine
-from queries.execute import ROWS_FORMAT
-from queries.parameters import ParameterError
+from scholarkg.api.deps import CatalogDep, EngineDep
+from scholarkg.api.errors import ApiError
+from scholarkg.api.query_responses import run_engine_query
+from scholarkg.loader.vocab import PREFIXES
+from scholarkg.queries.catalog import Parameter, StoredQuery, load_catalog
+from scholarkg.queries.engine import Engine
+from scholarkg.queries.execute import ROWS_FORMAT
+from scholarkg.queries.parameters import ParameterError
 
 router = APIRouter(tags=["Browser UI"])
 TEMPLATES_DIR = Path(__file__).parent / "templates"

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pyoxigraph import Literal, NamedNode, Triple, serialize
 
-from api.deps import EngineDep, SettingsDep
-from api.errors import ApiError
-from api.negotiation import GRAPHS, negotiate_format
-from loader.vocab import DCTERMS, RDF, VOID, XSD
-from queries.results import GRAPH_FORMATS, graph_media_type
+from scholarkg.api.deps import EngineDep, SettingsDep
+from scholarkg.api.errors import ApiError
+from scholarkg.api.negotiation import GRAPHS, negotiate_format
+from scholarkg.loader.vocab import DCTERMS, RDF, VOID, XSD
+from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
 router = APIRouter(tags=["Dataset"])
 

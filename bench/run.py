@@ -19,13 +19,13 @@ from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store
 
-from loader.identity import Iris
-from loader.load import load_files
-from loader.pages import parse_page
-from loader.settings import DEFAULT_BASE, Settings
-from loader.store import GraphStore
-from queries.engine import Engine
-from seeds import seed_files
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.load import load_files
+from scholarkg.loader.pages import parse_page
+from scholarkg.loader.settings import DEFAULT_BASE, Settings
+from scholarkg.loader.store import GraphStore
+from scholarkg.queries.engine import Engine
+from scholarkg.seeds import seed_files
 
 AS_OF = dt.date(2026, 11, 23)
 QUERY = """SELECT ?name (COUNT(DISTINCT ?paper) AS ?papers) WHERE {

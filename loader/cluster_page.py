@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from loader.blocks import Block, BlockCursor, split_blocks
-from loader.errors import PageError
-from loader.names import author_name
-from loader.records import Entry, Page, Venue
-from loader.text import collapse, find_code_repositories
+from scholarkg.loader.blocks import Block, BlockCursor, split_blocks
+from scholarkg.loader.errors import PageError
+from scholarkg.loader.names import author_name
+from scholarkg.loader.records import Entry, Page, Venue
+from scholarkg.loader.text import collapse, find_code_repositories
 
 HEADING = "Author name cluster"
 SHOWN_AUTHORS = 8

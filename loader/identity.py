@@ -7,7 +7,7 @@ from pathlib import PurePath
 
 from pyoxigraph import NamedNode
 
-from loader.text import normalize_key, slugify
+from scholarkg.loader.text import normalize_key, slugify
 
 ONTOLOGY_GRAPH = NamedNode("https://w3id.org/scholarkg/ontology")
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from loader.blocks import Block, BlockCursor, split_blocks
-from loader.dates import DATE_PATTERN, parse_date
-from loader.errors import PageError
-from loader.records import Entry, Page
-from loader.text import collapse, find_code_repositories
+from scholarkg.loader.blocks import Block, BlockCursor, split_blocks
+from scholarkg.loader.dates import DATE_PATTERN, parse_date
+from scholarkg.loader.errors import PageError
+from scholarkg.loader.records import Entry, Page
+from scholarkg.loader.text import collapse, find_code_repositories
 
 HEADING = "Daily Papers"
 _BULLET = "•"

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from loader.errors import LoaderError, PageError
-from loader.identity import ONTOLOGY_GRAPH, Iris
-from loader.mapping import page_quads
-from loader.pages import SourceFile, decode_source, parse_page, read_source
-from loader.records import PageFormat
-from loader.store import GraphStore
-from ontology import ONTOLOGY_TTL
-from ontology.taxonomy import taxonomy_triples
+from scholarkg.loader.errors import LoaderError, PageError
+from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
+from scholarkg.loader.mapping import page_quads
+from scholarkg.loader.pages import SourceFile, decode_source, parse_page, read_source
+from scholarkg.loader.records import PageFormat
+from scholarkg.loader.store import GraphStore
+from scholarkg.ontology import ONTOLOGY_TTL
+from scholarkg.ontology.taxonomy import taxonomy_triples
 
 PAGE_SUFFIXES = (".txt",)
 

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from loader.errors import PageError
-from loader.identity import Iris
-from loader.records import AuthorName, Entry, Page
-from loader.text import normalize_key
-from loader.vocab import RDF_TYPE, foaf, prov, schema, skg, xsd
-from ontology.taxonomy import resolve_code
+from scholarkg.loader.errors import PageError
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.records import AuthorName, Entry, Page
+from scholarkg.loader.text import normalize_key
+from scholarkg.loader.vocab import RDF_TYPE, foaf, prov, schema, skg, xsd
+from scholarkg.ontology.taxonomy import resolve_code
 
 LOADER_VERSION = "0.1.0"
 

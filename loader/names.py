@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from loader.records import AuthorName
-from loader.text import collapse
+from scholarkg.loader.records import AuthorName
+from scholarkg.loader.text import collapse
 
 _HOMONYM = re.compile(r"^(?P<name>.*\S) (?P<number>\d{4})$")
 

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from loader import cluster_page, listing_page, profile_page
-from loader.blocks import Block, split_blocks
-from loader.errors import PageError, UnknownFormatError
-from loader.records import PAGE_FORMATS, Page, PageFormat
+from scholarkg.loader import cluster_page, listing_page, profile_page
+from scholarkg.loader.blocks import Block, split_blocks
+from scholarkg.loader.errors import PageError, UnknownFormatError
+from scholarkg.loader.records import PAGE_FORMATS, Page, PageFormat
 
 Parser = Callable[[str, str, dt.date], Page]
 Detector = Callable[[list[Block]], bool]

@@ -15,12 +15,12 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from loader.blocks import Block, BlockCursor, split_blocks
-from loader.dates import DATE_PATTERN, parse_date
-from loader.errors import PageError
-from loader.names import author_name
-from loader.records import AuthorName, Entry, Page, ProfileMetrics
-from loader.text import collapse, find_code_repositories
+from scholarkg.loader.blocks import Block, BlockCursor, split_blocks
+from scholarkg.loader.dates import DATE_PATTERN, parse_date
+from scholarkg.loader.errors import PageError
+from scholarkg.loader.names import author_name
+from scholarkg.loader.records import AuthorName, Entry, Page, ProfileMetrics
+from scholarkg.loader.text import collapse, find_code_repositories
 
 HEADER = re.compile(rf"^(?P<score>\d+(?:\.\d+)?)?(?P<code>[A-Z][A-Z-]*?)(?P<date>{DATE_PATTERN})(?P<code_flag>Code)?$")
 _METRICS = {

@@ -19,8 +19,8 @@ from pyoxigraph import (
     serialize,
 )
 
-from loader.errors import LoaderError
-from loader.vocab import PREFIXES, sparql_prefixes
+from scholarkg.loader.errors import LoaderError
+from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
 
 
 class StoreInUseError(LoaderError):

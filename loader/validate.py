@@ -8,8 +8,8 @@ import rdflib
 from pyoxigraph import RdfFormat
 from pyshacl import validate
 
-from loader.store import GraphStore
-from ontology import ONTOLOGY_TTL, SHAPES_TTL
+from scholarkg.loader.store import GraphStore
+from scholarkg.ontology import ONTOLOGY_TTL, SHAPES_TTL
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Literal as TypingLiteral
 from pydantic import BaseModel, ConfigDict
 from pyoxigraph import Literal, Store, Variable
 
-from loader.vocab import PREFIXES
+from scholarkg.loader.vocab import PREFIXES
 
 QUERIES_DIR = Path(__file__).parent
 ParamType = TypingLiteral["person", "paper", "category", "organization", "iri", "string", "integer", "year", "date"]

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
-from loader.settings import Settings
-from loader.snapshots import Snapshots
-from loader.store import GraphStore
-from queries.catalog import StoredQuery
-from queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
-from queries.guard import check_remote_targets
-from queries.parameters import bind_parameters
-from queries.workers import QueryPool
+from scholarkg.loader.settings import Settings
+from scholarkg.loader.snapshots import Snapshots
+from scholarkg.loader.store import GraphStore
+from scholarkg.queries.catalog import StoredQuery
+from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
+from scholarkg.queries.guard import check_remote_targets
+from scholarkg.queries.parameters import bind_parameters
+from scholarkg.queries.workers import QueryPool
 
 Term = NamedNode | Literal
 

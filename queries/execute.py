@@ -25,9 +25,9 @@ from pyoxigraph import (
     Variable,
 )
 
-from loader.vocab import PREFIXES
-from queries.guard import _TOKEN
-from queries.results import (
+from scholarkg.loader.vocab import PREFIXES
+from scholarkg.queries.guard import _TOKEN
+from scholarkg.queries.results import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
     Row,

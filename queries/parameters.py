@@ -9,10 +9,10 @@ from collections.abc import Callable, Mapping
 
 from pyoxigraph import Literal, NamedNode
 
-from loader.text import normalize_key
-from loader.vocab import XSD
-from ontology.taxonomy import resolve_code
-from queries.catalog import Parameter, StoredQuery
+from scholarkg.loader.text import normalize_key
+from scholarkg.loader.vocab import XSD
+from scholarkg.ontology.taxonomy import resolve_code
+from scholarkg.queries.catalog import Parameter, StoredQuery
 
 Term = NamedNode | Literal
 # Runs a lookup SELECT (bound variables as terms) and returns its first column's values.

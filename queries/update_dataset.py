@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from queries.guard import _TOKEN
+from scholarkg.queries.guard import _TOKEN
 
 
 class UpdateDatasetConflictError(ValueError):

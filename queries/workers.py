@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 
-from queries.execute import (
+from scholarkg.queries.execute import (
     NotAcceptableError,
     QueryEvaluationError,
     QueryRequest,

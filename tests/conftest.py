@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode
 
-from loader.identity import Iris
-from loader.load import LoadResult, load_files
-from loader.pages import parse_page, read_source
-from loader.records import Page
-from loader.settings import DEFAULT_BASE
-from loader.store import GraphStore
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.load import LoadResult, load_files
+from scholarkg.loader.pages import parse_page, read_source
+from scholarkg.loader.records import Page
+from scholarkg.loader.settings import DEFAULT_BASE
+from scholarkg.loader.store import GraphStore
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 AS_OF = dt.date(2026, 11, 23)  # yearless dates ("Feb 4") resolve against this retrieval date

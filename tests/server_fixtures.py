@@ -54,7 +54,7 @@ def start_server(
     environment.update(env or {})
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "loader.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "scholarkg.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT,
             env=environment,
             stdout=handle,

@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, Store, Variable
 
-import seeds
-from loader.identity import Iris
-from loader.load import load_bytes, load_files
-from loader.settings import DEFAULT_BASE, Settings
-from loader.store import GraphStore
-from queries.catalog import StoredQuery, load_catalog, parse_stored_query
-from queries.engine import Engine
-from queries.parameters import ParameterError
+from scholarkg import seeds
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.load import load_bytes, load_files
+from scholarkg.loader.settings import DEFAULT_BASE, Settings
+from scholarkg.loader.store import GraphStore
+from scholarkg.queries.catalog import StoredQuery, load_catalog, parse_stored_query
+from scholarkg.queries.engine import Engine
+from scholarkg.queries.parameters import ParameterError
 
 Rows = list[dict[str, object]]
 Run = Callable[..., Rows]

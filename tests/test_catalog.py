@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from queries.catalog import QUERIES_DIR, CatalogError, Parameter, load_catalog, parse_stored_query
+from scholarkg.queries.catalog import QUERIES_DIR, CatalogError, Parameter, load_catalog, parse_stored_query
 
 EXPECTED_PARAMETERS = {
     "author-papers": [("author", "person")],

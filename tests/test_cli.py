@@ -1,4 +1,4 @@
-"""The `scholarkg` console entry, run as a real subprocess (`python -m loader.cli`) on an on-disk store.
+"""The `scholarkg` console entry, run as a real subprocess (`python -m scholarkg.cli`) on an on-disk store.
 
 Subprocesses are slow (~0.5 s each), so one module fixture runs a fixed scenario once — load, inspect,
 query, export, a failing load, validate, remove — and each test checks one step's recorded outcome.
@@ -49,7 +49,7 @@ class Scenario:
 
 def _cli(*args: str | Path, store: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "loader.cli", *map(str, args), "--store", str(store)],
+        [sys.executable, "-m", "scholarkg.cli", *map(str, args), "--store", str(store)],
         cwd=REPO,
         env=_env(),
         capture_output=True,

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from loader.records import Entry, Page, Venue
+from scholarkg.loader.records import Entry, Page, Venue
 
 CLUSTER = "003_9e15f5f7954c11b9.txt"
 

@@ -16,8 +16,8 @@ from markupsafe import escape
 from pyoxigraph import RdfFormat, parse
 from rdflib import Graph, Literal, URIRef
 
-from loader.identity import Iris
-from loader.records import Page
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.records import Page
 from tests.server_fixtures import LiveServer
 
 BASE = "https://w3id.org/scholarkg/"
@@ -266,7 +266,7 @@ def test_source_page_lists_entries_in_order(client: httpx.Client, seed_pages: di
 
 
 def test_svg_charts_are_capped_escaped_and_deterministic() -> None:
-    from api import svg
+    from scholarkg.api import svg
 
     center = svg.Node("c", "Centre <&>")
     ring = [svg.Node(f"n{i}", f"Person {i} & co", f"/id/person/p{i}", weight=40 - i) for i in range(40)]

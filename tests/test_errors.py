@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, Query
 
-from api.errors import ApiError, install_error_handlers
+from scholarkg.api.errors import ApiError, install_error_handlers
 
 SECRET = "database password is hunter2"
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from pyoxigraph import Quad, RdfFormat, Store, parse
 
-from api.sources import SourceModel
-from loader.store import SourceInfo
+from scholarkg.api.sources import SourceModel
+from scholarkg.loader.store import SourceInfo
 from tests.server_fixtures import ROOT, UPDATE_TOKEN, LiveServer, start_server, stop_server
 
 SEEDS = ROOT / "seeds"
@@ -133,7 +133,7 @@ def test_bad_page_upload_names_the_line_and_changes_nothing(upload_server: LiveS
 
 
 def test_cli_load_through_running_server_and_second_writer_is_refused(upload_server: LiveServer) -> None:
-    cli = [sys.executable, "-m", "loader.cli"]
+    cli = [sys.executable, "-m", "scholarkg.cli"]
     through = subprocess.run(
         [*cli, "load", str(SEEDS / "001_7237205d067e25d8.txt"), "--server", upload_server.url, "--as-of", "2026-11-23"],
         capture_output=True,
@@ -175,7 +175,7 @@ def test_delete_source(upload_server: LiveServer) -> None:
 
 def test_second_server_on_the_same_store_is_refused_cleanly(upload_server: LiveServer) -> None:
     second = subprocess.run(
-        [sys.executable, "-m", "loader.cli", "serve", "--store", str(upload_server.store), "--port", "1"],
+        [sys.executable, "-m", "scholarkg.cli", "serve", "--store", str(upload_server.store), "--port", "1"],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from queries.guard import ForbiddenServiceError, check_remote_targets, remote_targets
+from scholarkg.queries.guard import ForbiddenServiceError, check_remote_targets, remote_targets
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from loader.records import Page
+from scholarkg.loader.records import Page
 
 LISTING = "002_59305120740d2a0e.txt"
 

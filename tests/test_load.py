@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store
 
-from loader.errors import PageError
-from loader.identity import ONTOLOGY_GRAPH, Iris
-from loader.load import LoadResult, load_bytes
-from loader.mapping import LOADER_VERSION
-from loader.records import Page
-from loader.store import GraphStore
-from loader.validate import validate_store
-from loader.vocab import RDF_TYPE, schema, skg
+from scholarkg.loader.errors import PageError
+from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
+from scholarkg.loader.load import LoadResult, load_bytes
+from scholarkg.loader.mapping import LOADER_VERSION
+from scholarkg.loader.records import Page
+from scholarkg.loader.store import GraphStore
+from scholarkg.loader.validate import validate_store
+from scholarkg.loader.vocab import RDF_TYPE, schema, skg
 
 Rows = list[dict[str, str | None]]
 Sparql = Callable[..., Rows]

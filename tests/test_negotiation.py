@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from api.negotiation import ENTITY, GRAPHS, ROWS, SOLUTIONS, negotiate, negotiate_format, prefers_html
+from scholarkg.api.negotiation import ENTITY, GRAPHS, ROWS, SOLUTIONS, negotiate, negotiate_format, prefers_html
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

@@ -10,9 +10,9 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
-from loader import vocab
-from ontology import ONTOLOGY_TTL, SHAPES_TTL, TAXONOMY_TTL
-from ontology.taxonomy import DEFAULT_BASE, resolve_code, taxonomy_triples
+from scholarkg.loader import vocab
+from scholarkg.ontology import ONTOLOGY_TTL, SHAPES_TTL, TAXONOMY_TTL
+from scholarkg.ontology.taxonomy import DEFAULT_BASE, resolve_code, taxonomy_triples
 
 SKG = Namespace(vocab.SKG)
 SCHEMA = Namespace(vocab.SCHEMA)
@@ -174,7 +174,7 @@ def test_taxonomy_aliases_and_shared_ids(taxonomy: Graph) -> None:
 
 def test_committed_taxonomy_is_current(taxonomy: Graph) -> None:
     committed = Graph().parse(TAXONOMY_TTL, format="turtle")
-    assert isomorphic(committed, taxonomy), "regenerate with: python -m ontology.taxonomy"
+    assert isomorphic(committed, taxonomy), "regenerate with: python -m scholarkg.ontology.taxonomy"
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from loader.errors import LoaderError, PageError, UnknownFormatError
-from loader.identity import Iris
-from loader.mapping import page_quads
-from loader.pages import MAX_PAGE_BYTES, detect_format, parse_page, read_source
-from loader.records import Page, PageFormat
+from scholarkg.loader.errors import LoaderError, PageError, UnknownFormatError
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.mapping import page_quads
+from scholarkg.loader.pages import MAX_PAGE_BYTES, detect_format, parse_page, read_source
+from scholarkg.loader.records import Page, PageFormat
 
 FORMATS: dict[str, PageFormat] = {
     "000_e49c997fbe9f6f5b.txt": "author-profile",

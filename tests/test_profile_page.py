@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from loader.records import Entry, Page, ProfileMetrics
+from scholarkg.loader.records import Entry, Page, ProfileMetrics
 
 PROFILE_000 = "000_e49c997fbe9f6f5b.txt"
 PROFILE_001 = "001_7237205d067e25d8.txt"

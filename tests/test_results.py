@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat, parse_query_results
 
-from queries.results import serialize_boolean, serialize_solutions
+from scholarkg.queries.results import serialize_boolean, serialize_solutions
 
 XSD_INT = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 ROWS = [

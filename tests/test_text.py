@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from loader.dates import parse_date
-from loader.text import collapse, find_code_repositories, normalize_key, slugify
+from scholarkg.loader.dates import parse_date
+from scholarkg.loader.text import collapse, find_code_repositories, normalize_key, slugify
 
 
 def test_normalize_key_is_nfc_casefolded_and_collapsed() -> None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from queries.catalog import load_catalog
+from scholarkg.queries.catalog import load_catalog
 from tests.server_fixtures import LiveServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

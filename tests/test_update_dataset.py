@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
+from scholarkg.queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
 
 G1 = "http://example.org/g1"
 

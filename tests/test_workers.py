@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad, Store
 
-from loader.snapshots import Snapshots
-from queries.execute import QueryRequest, QuerySyntaxError
-from queries.workers import QueryPool, QueryTimeoutError
+from scholarkg.loader.snapshots import Snapshots
+from scholarkg.queries.execute import QueryRequest, QuerySyntaxError
+from scholarkg.queries.workers import QueryPool, QueryTimeoutError
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

@@ -13,12 +13,12 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from loader.errors import LoaderError
-from loader.identity import Iris
-from loader.load import expand_paths, load_files
-from loader.records import PAGE_FORMATS, PageFormat
-from loader.settings import Settings
-from loader.store import GraphStore
+from scholarkg.loader.errors import LoaderError
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.load import expand_paths, load_files
+from scholarkg.loader.records import PAGE_FORMATS, PageFormat
+from scholarkg.loader.settings import Settings
+from scholarkg.loader.store import GraphStore
 
 app = typer.Typer(help="ScholarKG: scholarly pages → RDF knowledge graph in Oxigraph.", no_args_is_help=True)
 out = Console(width=None if sys.stdout.isatty() else 200)
@@ -187,7 +187,7 @@ def stats(store: StoreOption = None) -> None:
 @app.command()
 def validate(store: StoreOption = None) -> None:
     """Validate the stored data against the SHACL shapes in ontology/shapes.ttl."""
-    from loader.validate import validate_store
+    from scholarkg.loader.validate import validate_store
 
     report = validate_store(_open(_settings(store)))
     if report.conforms:
@@ -207,7 +207,7 @@ def export(
     """Stream the dataset. N-Quads/TriG/JSON-LD keep named graphs; triple formats get their union."""
     from pyoxigraph import NamedNode
 
-    from queries.results import GRAPH_FORMATS
+    from scholarkg.queries.results import GRAPH_FORMATS
 
     if rdf_format not in EXPORT_FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(EXPORT_FORMATS)}", param_hint="--format")
@@ -259,7 +259,7 @@ def run(
     result_format: Annotated[str, typer.Option("--format", help="rows (JSON rows), json, xml, csv or tsv")] = "csv",
 ) -> None:
     """Run a canned query from queries/ with parameters bound as RDF terms."""
-    from queries.catalog import load_catalog
+    from scholarkg.queries.catalog import load_catalog
 
     catalog = load_catalog()
     if name not in catalog:
@@ -276,7 +276,7 @@ def run(
 @app.command(name="queries")
 def list_queries() -> None:
     """List the canned queries and their parameters."""
-    from queries.catalog import load_catalog
+    from scholarkg.queries.catalog import load_catalog
 
     table = Table("name", "title", "parameters")
     for stored in load_catalog().values():
@@ -288,11 +288,11 @@ def list_queries() -> None:
 
 
 def _run_and_print(settings: Settings, action: object) -> None:
-    from queries.engine import Engine
-    from queries.execute import NotAcceptableError, QueryEvaluationError, QuerySyntaxError
-    from queries.guard import ForbiddenServiceError
-    from queries.parameters import ParameterError
-    from queries.workers import QueryTimeoutError
+    from scholarkg.queries.engine import Engine
+    from scholarkg.queries.execute import NotAcceptableError, QueryEvaluationError, QuerySyntaxError
+    from scholarkg.queries.guard import ForbiddenServiceError
+    from scholarkg.queries.parameters import ParameterError
+    from scholarkg.queries.workers import QueryTimeoutError
 
     engine = Engine(settings, _open(settings), workers=1)
     try:
@@ -318,7 +318,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default 8000)")] = None,
 ) -> None:
     """Serve the SPARQL endpoint, API and UI; an empty store first gets the bundled seed pages."""
-    from api.server import serve as run_server
+    from scholarkg.api.server import serve as run_server
 
     settings = _settings(store)
     overrides: dict[str, object] = {}

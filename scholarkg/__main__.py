@@ -1,0 +1,5 @@
+"""``python -m scholarkg`` is the ``scholarkg`` command."""
+
+from scholarkg.cli import main
+
+main()
