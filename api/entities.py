@@ -1,7 +1,7 @@
 """Linked data: `/id/{kind}/{key}` dereferences `{base}id/{kind}/{key}`; `/context.jsonld` is the JSON-LD context.
 
-One entity, four representations chosen by `Accept` (table `api.negotiation.ENTITY`) or `?format=`:
-Turtle, N-Triples and compacted JSON-LD of a DESCRIBE-like CONSTRUCT (the entity's own triples, labels of
+One entity, five representations chosen by `Accept` (table `api.negotiation.ENTITY`) or `?format=`:
+Turtle, N-Triples, RDF/XML and compacted JSON-LD of a DESCRIBE-like CONSTRUCT (the entity's own triples, labels of
 what it links to, and the main incoming links), or an HTML page per kind. Every query goes through the
 engine with the entity bound as a term (`bindings`), never pasted into the query text.
 """
@@ -49,11 +49,15 @@ FORMATS = {
     "json-ld": "jsonld",
     "ntriples": "ntriples",
     "nt": "ntriples",
+    "rdfxml": "rdfxml",
+    "rdf": "rdfxml",
+    "xml": "rdfxml",
 }
 ALTERNATES = (
     ("text/turtle", "turtle", "Turtle"),
     ("application/ld+json", "jsonld", "JSON-LD"),
     ("application/n-triples", "ntriples", "N-Triples"),
+    ("application/rdf+xml", "rdfxml", "RDF/XML"),
 )
 VARY = {"Vary": "Accept"}
 PREDICATE_LABELS = {RDF + "type": "type"}
@@ -255,13 +259,14 @@ def _not_found(request: Request, fmt: str, iri: str) -> Response:
 @router.api_route(
     "/id/{kind}/{key:path}",
     methods=["GET", "HEAD"],
-    summary="Dereference an entity IRI (Turtle, JSON-LD, N-Triples or HTML by Accept)",
+    summary="Dereference an entity IRI (Turtle, JSON-LD, N-Triples, RDF/XML or HTML by Accept)",
     responses={
         200: {
             "content": {
                 "text/turtle": {},
                 "application/ld+json": {},
                 "application/n-triples": {},
+                "application/rdf+xml": {},
                 "text/html": {},
             }
         },
@@ -276,7 +281,7 @@ async def entity(
     engine: EngineDep,
     settings: SettingsDep,
     fmt: Annotated[
-        str | None, Query(alias="format", description="turtle, jsonld, ntriples or html; overrides Accept")
+        str | None, Query(alias="format", description="turtle, jsonld, ntriples, rdfxml or html; overrides Accept")
     ] = None,
 ) -> Response:
     chosen = choose_format(request.headers.get("accept"), fmt)
