@@ -251,3 +251,33 @@ def test_sparql_editor_page_without_javascript(client: httpx.Client) -> None:
     assert "PREFIX schema: &lt;http://schema.org/&gt;" in page
     assert client.get("/static/app.js").status_code == 200
     assert 'href="/static/vendor/yasgui/LICENSE"' in page
+
+
+# -- offline API docs ---------------------------------------------------------------------------------
+def test_docs_page_is_served_from_this_server_with_the_csp(client: httpx.Client) -> None:
+    from scholarkg.api.ui import CSP
+
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == CSP
+    page = response.text
+    assert '<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"' in page
+    assert "<script>" not in page and "cdn" not in page.lower() and "https://unpkg" not in page
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/vendor/swagger-ui/VERSION").text.strip() == "swagger-ui-dist@5.35.0"
+    assert client.get("/redoc").status_code == 404  # dropped rather than left blank offline
+
+
+@needs_browser
+def test_docs_render_offline_in_the_browser(live_server: LiveServer, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live_server.url}/docs")
+    _wait(browser, lambda d: d.execute_script("return document.documentElement.dataset.swagger === 'ready'"))
+    operations = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock"))
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock-summary-path")}
+    assert len(operations) >= 10 and {"/sparql", "/export", "/queries/{name}"} <= paths, paths
+    assert browser.find_element(By.CSS_SELECTOR, ".swagger-ui .info .title").text.startswith("ScholarKG")
+    _assert_local(_requested_urls(browser))
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors  # includes Content-Security-Policy violations and script errors
