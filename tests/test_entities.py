@@ -15,6 +15,7 @@ import pytest
 from markupsafe import escape
 from pyoxigraph import RdfFormat, parse
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.records import Page
@@ -94,6 +95,16 @@ def test_ntriples_has_the_same_triples(client: httpx.Client, person_iri: str, tu
     assert response.headers["content-type"].startswith("application/n-triples")
     triples = list(parse(response.content, RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
     assert len({str(t) for t in triples}) == len(turtle_graph)
+
+
+def test_rdfxml_has_the_same_triples(client: httpx.Client, person_iri: str, turtle_graph: Graph) -> None:
+    response = client.get(local(person_iri), headers={"Accept": "application/rdf+xml"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/rdf+xml; charset=utf-8"
+    assert response.headers["vary"] == "Accept"
+    assert isomorphic(Graph().parse(data=response.text, format="xml"), turtle_graph)
+    by_name = client.get(local(person_iri), params={"format": "rdfxml"})
+    assert by_name.status_code == 200 and by_name.content == response.content
 
 
 def test_html_author_page(client: httpx.Client, person_iri: str) -> None:
@@ -280,3 +291,23 @@ def test_svg_charts_are_capped_escaped_and_deterministic() -> None:
     bars = svg.bar_chart(svg.years_series({2020: 2, 2023: 5}), title="Papers <per> year")
     assert bars.count("<rect") == 4  # 2020 … 2023, gaps as zero bars
     assert "Papers &lt;per&gt; year" in bars
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/person/kurt-keutzer-a44af0d84d",
+        "/id/category/cs.LG",
+        "/id/archive/cs",
+        "/id/source/003_9e15f5f7954c11b9",
+        "/search?q=sparse",
+        "/ui/queries/coauthors?author=Kurt+Keutzer",
+        "/",
+    ],
+)
+def test_html_pages_link_entities_to_this_server(client: httpx.Client, path: str) -> None:
+    """Entity IRIs stay `https://w3id.org/scholarkg/id/…` as text, but every link goes to the local `/id/…`."""
+    page = client.get(path, headers={"Accept": "text/html"}).text
+    hrefs = re.findall(r'href="([^"]*)"', page) + re.findall(r'xlink:href="([^"]*)"', page)
+    assert not [h for h in hrefs if h.startswith("https://w3id.org/scholarkg/id/")]
+    assert sum(h.startswith("/id/") for h in hrefs) >= 5
