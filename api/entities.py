@@ -91,11 +91,12 @@ SELECT ?s ?p ?o ?isIri ?lang ?datatype (SAMPLE(?pl) AS ?plabel) (SAMPLE(?l) AS ?
 WHERE {
   ?s ?p ?o .
   OPTIONAL { ?p rdfs:label ?pl }
-  OPTIONAL { ?o schema:name ?l1 }
+  OPTIONAL { ?o schema:name ?name OPTIONAL { ?o skg:homonymNumber ?homonym } }
   OPTIONAL { ?o skos:prefLabel ?l2 }
   OPTIONAL { ?o schema:identifier ?l3 }
   OPTIONAL { ?o rdfs:label ?l4 }
   OPTIONAL { ?o skos:notation ?n }
+  BIND(IF(BOUND(?homonym), CONCAT(?name, " ", ?homonym), ?name) AS ?l1)  # a person as in every other list
   BIND(COALESCE(?l1, ?l2, ?l3, ?l4) AS ?l)
   BIND(isIRI(?o) AS ?isIri)
   BIND(LANG(?o) AS ?lang)
@@ -409,7 +410,7 @@ async def person_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, b
         ),
         key=lambda c: (-c["papers"], c["label"].lower(), c["person"]),
     )
-    center = svg.Node(iri.value, detail.name)
+    center = svg.Node(iri.value, _person_label(detail.name, detail.homonym), local_href(iri.value, base))
     ring = [
         svg.Node(c["person"], c["label"], local_href(c["person"], base), c["papers"])
         for c in coauthors[: svg.MAX_NODES - 1]
@@ -428,7 +429,11 @@ async def person_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, b
             {**c.model_dump(), "primary": primary is not None and c.id == primary.id} for c in detail.categories
         ],
         "sources": detail.profile_pages,
-        "network": svg.coauthor_network(center, ring, _network_edges(iri.value, ring, pairs)) if ring else None,
+        "network": (
+            await run_in_threadpool(svg.coauthor_network, center, ring, _network_edges(iri.value, ring, pairs))
+            if ring
+            else None
+        ),
         "chart": svg.bar_chart(svg.years_series(years), title=f"Papers per year of {detail.name}") if years else None,
     }
 
@@ -469,6 +474,7 @@ async def paper_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, ba
         "paper": detail,
         "entries": entries,
         "authors": authors,
+        "shown_above": (SCHEMA + "abstract",),  # the long abstract once, in its own section
     }
 
 

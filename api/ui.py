@@ -23,6 +23,7 @@ from pyoxigraph import Literal, NamedNode
 
 from scholarkg.api.deps import CatalogDep, EngineDep
 from scholarkg.api.errors import ApiError
+from scholarkg.api.latex import render_tex
 from scholarkg.api.query_responses import run_engine_query
 from scholarkg.loader.vocab import PREFIXES
 from scholarkg.queries.catalog import Parameter, StoredQuery, load_catalog
@@ -158,6 +159,7 @@ def environment() -> Environment:
     env.filters["href"] = _href
     env.filters["curie"] = curie
     env.filters["short"] = _short
+    env.filters["tex"] = render_tex
     env.tests["link"] = _is_link
     return env
 

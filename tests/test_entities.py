@@ -311,3 +311,48 @@ def test_html_pages_link_entities_to_this_server(client: httpx.Client, path: str
     hrefs = re.findall(r'href="([^"]*)"', page) + re.findall(r'xlink:href="([^"]*)"', page)
     assert not [h for h in hrefs if h.startswith("https://w3id.org/scholarkg/id/")]
     assert sum(h.startswith("/id/") for h in hrefs) >= 5
+
+
+# -- what the paper and person pages show -----------------------------------------------------------------
+RADIAL = "Radial Attention: $\\mathcal{O}(n\\log n)$ Sparse Attention with Energy Decay for Long Video Generation"
+TRAIN_BIG = "Train Big, Then Compress: Rethinking Model Size for Efficient Training and Inference of Transformers"
+
+
+def _paper_page(client: httpx.Client, title: str) -> str:
+    response = client.get(local(Iris(BASE).paper(title).value), headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    return response.text
+
+
+def test_latex_in_a_title_is_rendered_and_kept_as_printed(client: httpx.Client) -> None:
+    page = _paper_page(client, RADIAL)
+    heading = page[page.index("<h1>") : page.index("</h1>")]
+    assert heading.startswith('<h1>Radial Attention: <span class="tex" title="$\\mathcal{O}(n\\log n)$"><math')
+    assert "&#x1D4AA;" in heading and "$" not in heading.split("title=", 1)[1].split(">", 1)[1]
+    assert f'<code class="tex-source">{escape(RADIAL)}</code>' in page  # the literal, as printed
+    turtle = client.get(local(Iris(BASE).paper(RADIAL).value), headers={"Accept": "text/turtle"}).text
+    assert (URIRef(Iris(BASE).paper(RADIAL).value), URIRef("http://schema.org/name"), Literal(RADIAL)) in Graph().parse(
+        data=turtle, format="turtle"
+    )
+
+
+def test_paper_page_shows_the_abstract_once(client: httpx.Client) -> None:
+    page = _paper_page(client, RADIAL)
+    assert page.count("we identify a phenomenon we term Spatiotemporal Energy Decay") == 1
+    assert page.count('class="abstract"') == 1
+
+
+def test_homonym_number_is_shown_alike_in_every_list_of_the_paper_page(client: httpx.Client) -> None:
+    page = _paper_page(client, TRAIN_BIG)
+    sheng = "/id/person/sheng-shen-0001-"
+    texts = re.findall(rf'<a href="{sheng}[0-9a-f]+">([^<]*)</a>', page)
+    assert len(texts) == 3 and set(texts) == {"Sheng Shen 0001"}  # as printed, known authors, properties
+
+
+def test_person_page_network_nodes_link_to_people(client: httpx.Client, person_iri: str) -> None:
+    page = client.get(local(person_iri), headers={"Accept": "text/html"}).text
+    network = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" class="chart network"') :]
+    network = network[: network.index("</svg>") + 6]
+    links = re.findall(r'<a href="(/id/person/[^"]+)"><circle', network)
+    assert len(links) == 30 and len(set(links)) == 30  # the person and the 29 most frequent co-authors
+    assert network.count("<text") == 30  # every node labelled (the labels are placed without collisions)
