@@ -159,3 +159,18 @@ def test_graph_store_and_entity_tables_serve_json_ld_and_rdf_xml() -> None:
     assert negotiate_format("application/rdf+xml", GRAPH_STORE) == "rdfxml"
     assert negotiate_format("application/n-quads", GRAPH_STORE) is None  # a dataset syntax: not one graph
     assert negotiate_format("application/rdf+xml", ENTITY) == "rdfxml"
+
+
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [("ask", "an ASK result"), ("select", "a SELECT result"), ("graph", "a graph (CONSTRUCT/DESCRIBE) result")],
+)
+def test_not_acceptable_messages_use_the_right_article(kind: str, what: str) -> None:
+    from scholarkg.api.errors import ApiError
+    from scholarkg.queries.execute import NotAcceptableError
+
+    error = NotAcceptableError(kind)  # type: ignore[arg-type]
+    assert error.what == what and str(error) == f"no acceptable format for {what}"
+    assert ApiError.not_acceptable(error.what, ["text/csv"]).message == (
+        f"cannot serve {what} in any type the Accept header allows"
+    )
