@@ -123,8 +123,12 @@ def _label_box(x: float, y: float, r: float, text: str, side: str, gap: float) -
     return (tx - w / 2, ty - h + 2, tx + w / 2, ty + 2), tx, ty, anchor
 
 
+LABEL_PADDING = 2.0  # clear space kept around every label box
+
+
 def _overlaps(a: Box, b: Box) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    pad = LABEL_PADDING
+    return a[0] - pad < b[2] and b[0] - pad < a[2] and a[1] - pad < b[3] and b[1] - pad < a[3]
 
 
 def place_labels(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scholarkg.api import svg
@@ -28,7 +28,9 @@ def _boxes(drawn: str) -> tuple[list[tuple[float, float, float, float]], list[tu
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+    """Overlap by more than the SVG's 0.1 rounding (the layout keeps 2 units of clear space)."""
+    slack = 0.5
+    return a[0] + slack < b[2] and b[0] + slack < a[2] and a[1] + slack < b[3] and b[1] + slack < a[3]
 
 
 def _network(count: int, name_length: int = 22) -> str:
@@ -73,7 +75,8 @@ def test_force_layout_pulls_co_authors_together_and_pins_the_centre() -> None:
     assert all(40 <= x <= 920 and 40 <= y <= 640 for x, y in positions.values())
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
+@example(count=28, name_length=25)  # once found labels touching within the SVG's rounding
 @given(st.integers(min_value=0, max_value=svg.MAX_NODES + 5), st.integers(min_value=1, max_value=40))
 def test_labels_never_collide(count: int, name_length: int) -> None:
     drawn = _network(count, name_length)
