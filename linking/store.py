@@ -214,3 +214,18 @@ def names_of(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
         f"SELECT ?x (SAMPLE(?n) AS ?name) WHERE {{ VALUES ?x {{ {values} }} ?x schema:name ?n }} GROUP BY ?x"
     )
     return {_value(r["x"]): _value(r["name"]) for r in rows if r["name"] is not None}
+
+
+def known_identifiers(store: GraphStore, base: str, *, exclude_sha256: str | None = None) -> dict[str, str]:
+    """External IRI → local IRI for every accepted link to an external entity (exact-identifier evidence).
+
+    Links derived only from the dump being matched (`exclude_sha256`) are left out, so that a re-run finds
+    exactly what the first run found (a dump never confirms itself)."""
+    local = f"{base}id/"
+    return {
+        link.object: link.subject
+        for link in read_links(store, base).values()
+        if link.status == "accepted"
+        and not link.object.startswith(local)
+        and any(source.sha256 != exclude_sha256 for source in link.sources)
+    }

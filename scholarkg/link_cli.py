@@ -57,6 +57,50 @@ def import_mapping(
     _report(f"{file.name}: {result.rows} row(s)", report)
 
 
+@link_app.command("match")
+def match(
+    files: Annotated[list[Path], typer.Argument(help="dblp RDF, OpenAlex JSON Lines or Wikidata RDF dumps (.gz ok)")],
+    store: StoreOption = None,
+    dump_format: Annotated[
+        str | None, typer.Option("--format", help="Force the dump format: dblp, openalex or wikidata")
+    ] = None,
+) -> None:
+    """Stream dumps and link matching papers and persons (accepted above the threshold, else candidates)."""
+    from scholarkg.linking.importer import file_digest
+    from scholarkg.linking.local import read_local
+    from scholarkg.linking.match import ACCEPT_THRESHOLD, DUMP_FORMATS, DumpError, match_dump
+    from scholarkg.linking.store import known_identifiers, merge_links
+
+    cli = _cli()
+    if dump_format is not None and dump_format not in DUMP_FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(DUMP_FORMATS)}", param_hint="--format")
+    for file in files:
+        if not file.is_file():
+            raise cli._fail(f"{file}: no such file")
+    settings = cli._settings(store)
+    graph_store = cli._open(settings)
+    local = read_local(graph_store)
+    for file in files:
+        try:
+            sha = file_digest(file)
+            known = known_identifiers(graph_store, settings.base_iri, exclude_sha256=sha)
+            result = match_dump(file, local, settings.base_iri, dump_format=dump_format, known=known, sha256=sha)
+        except DumpError as error:
+            raise cli._fail(f"{error}; nothing was written for {file.name}") from None
+        report = merge_links(graph_store, settings.base_iri, result.links)
+        graph_store.flush()
+        _report(
+            f"{file.name} ({result.format}, {result.records} records, {result.papers} papers and "
+            f"{result.persons} persons matched)",
+            report,
+        )
+        for problem in result.invalid_ids[:20]:
+            cli.err.print(f"[yellow]skipped:[/yellow] {escape(problem)}", highlight=False)
+        if len(result.invalid_ids) > 20:
+            cli.err.print(f"[yellow]skipped:[/yellow] … {len(result.invalid_ids) - 20} more")
+    cli.out.print(f"links scoring {ACCEPT_THRESHOLD} or more are accepted; review the rest: scholarkg link list")
+
+
 def _print_links(rows: list[tuple[str, Link]], names: dict[str, str]) -> None:
     cli = _cli()
     table = Table("id", "status", "kind", "score", "method", "local", "other", "evidence")
