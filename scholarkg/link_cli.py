@@ -101,6 +101,22 @@ def match(
     cli.out.print(f"links scoring {ACCEPT_THRESHOLD} or more are accepted; review the rest: scholarkg link list")
 
 
+@link_app.command("variants")
+def variants(store: StoreOption = None) -> None:
+    """Propose name variants inside our own graph (candidates for review, never accepted automatically)."""
+    from scholarkg.linking.local import read_local
+    from scholarkg.linking.store import merge_links
+    from scholarkg.linking.variants import propose_variants
+
+    cli = _cli()
+    settings = cli._settings(store)
+    graph_store = cli._open(settings)
+    proposals = propose_variants(read_local(graph_store))
+    report = merge_links(graph_store, settings.base_iri, proposals)
+    graph_store.flush()
+    _report(f"{len(proposals)} name-variant pair(s)", report)
+
+
 def _print_links(rows: list[tuple[str, Link]], names: dict[str, str]) -> None:
     cli = _cli()
     table = Table("id", "status", "kind", "score", "method", "local", "other", "evidence")
