@@ -97,7 +97,8 @@ def _worker_main(conn: Connection) -> None:
             result = run_query(store, request)
             body, result = result.body, _without_body(result)
             conn.send(("ok", result, len(body)))
-            conn.send_bytes(body)
+            if body:  # the parent reads a body message exactly when the announced size is not 0
+                conn.send_bytes(body)
         except QuerySyntaxError as error:
             conn.send(("syntax", str(error), 0))
         except NotAcceptableError as error:
