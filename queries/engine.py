@@ -15,8 +15,9 @@ from scholarkg.loader.snapshots import Snapshots
 from scholarkg.loader.store import GraphStore, SourceInfo
 from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
+from scholarkg.queries.follow import follow_links_text, parse_flag
 from scholarkg.queries.guard import check_remote_targets
-from scholarkg.queries.parameters import bind_parameters
+from scholarkg.queries.parameters import ParameterError, bind_parameters
 from scholarkg.queries.workers import QueryPool
 
 Term = NamedNode | Literal
@@ -100,8 +101,29 @@ class Engine:
     def bind(self, stored: StoredQuery, raw: Mapping[str, str]) -> dict[str, Term]:
         return bind_parameters(stored, raw, self.lookup, base_iri=self.settings.base_iri)
 
-    def run_stored(self, stored: StoredQuery, raw: Mapping[str, str], fmt: str = ROWS_FORMAT) -> QueryResult:
+    def prepare(self, stored: StoredQuery, raw: Mapping[str, str]) -> tuple[StoredQuery, dict[str, Term]]:
+        """Bind the parameters; `follow_links=true` (default off) on a person-taking query treats accepted
+        owl:sameAs between local persons (the links graph) as one person (queries/follow.py)."""
+        raw = dict(raw)
+        flag = raw.pop("follow_links", None)
         bindings = self.bind(stored, raw)
+        if flag is None:
+            return stored, bindings
+        try:
+            follow = parse_flag(flag)
+        except ValueError as error:
+            raise ParameterError("follow_links", str(error)) from None
+        persons = {p.name: bindings[p.name] for p in stored.parameters if p.type == "person"}
+        if not persons:
+            raise ParameterError("follow_links", f"{stored.name!r} takes no person parameter")
+        if not follow:
+            return stored, bindings
+        base = self.settings.base_iri
+        text = follow_links_text(stored.text, persons, f"{base}id/graph/links", f"{base}id/person/")  # type: ignore[arg-type]
+        return stored.model_copy(update={"text": text}), bindings
+
+    def run_stored(self, stored: StoredQuery, raw: Mapping[str, str], fmt: str = ROWS_FORMAT) -> QueryResult:
+        stored, bindings = self.prepare(stored, raw)
         return self.query(self.stored_request(stored, bindings, fmt))
 
     def stored_request(self, stored: StoredQuery, bindings: Mapping[str, Term], fmt: str = ROWS_FORMAT) -> QueryRequest:
