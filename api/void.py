@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -12,6 +13,7 @@ from scholarkg.api.deps import EngineDep, SettingsDep
 from scholarkg.api.errors import ApiError
 from scholarkg.api.negotiation import GRAPHS, negotiate_format
 from scholarkg.loader.vocab import DCTERMS, RDF, VOID, XSD
+from scholarkg.queries.engine import Engine
 from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
 router = APIRouter(tags=["Dataset"])
@@ -22,15 +24,19 @@ def _n(value: int) -> Literal:
     return Literal(str(value), datatype=NamedNode(XSD + "integer"))
 
 
+def _distinct_triples(engine: Engine) -> Callable[[], int]:
+    return lambda: engine.store.count(DISTINCT_TRIPLES)
+
+
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 async def void_description(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
     fmt = negotiate_format(request.headers.get("accept"), GRAPHS)
     if fmt is None:
         raise ApiError.not_acceptable("the VoID description", list(GRAPHS))
-    stats = await run_in_threadpool(engine.store.stats)
+    stats = await run_in_threadpool(engine.statistics)  # cached; recomputed after a write
     # void:triples counts distinct triples: a triple stated by two pages is two quads but one triple.
-    distinct = await run_in_threadpool(engine.store.count, DISTINCT_TRIPLES)
-    sources = await run_in_threadpool(engine.store.sources)
+    distinct = await run_in_threadpool(engine.cached, "distinct_triples", _distinct_triples(engine))
+    sources = await run_in_threadpool(engine.sources)
     dataset = NamedNode(f"{settings.base_iri}id/dataset/scholarkg")
     base = str(request.base_url)
     v = lambda name: NamedNode(VOID + name)  # noqa: E731
@@ -61,10 +67,13 @@ async def void_description(request: Request, engine: EngineDep, settings: Settin
 
 @router.get("/healthz", summary="Liveness and store check")
 async def healthz(engine: EngineDep) -> dict[str, object]:
-    sources = await run_in_threadpool(engine.store.sources)
+    sources = await run_in_threadpool(engine.source_count)  # cached: no store scan per request
+    pool = engine.pool.status()
     return {
         "status": "ok",
-        "sources": len(sources),
+        "sources": sources,
         "query_workers": engine.pool.size,
         "killed_workers": engine.pool.killed,  # workers stopped at the time limit (or crashed) and replaced
+        "queued_queries": pool["queued"],
+        "busy_rejections": pool["busy"],  # queries turned away after waiting `queue_timeout` (503 busy)
     }
