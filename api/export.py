@@ -73,7 +73,7 @@ async def export(
     if format not in EXPORT_FORMATS:
         raise ApiError.bad_parameter("format", f"format must be one of {', '.join(EXPORT_FORMATS)}")
     target = NamedNode(graph) if graph else None
-    if target is not None and not engine.store.store.contains_named_graph(target):
+    if target is not None and not engine.store.contains_graph(target):
         raise ApiError.not_found(f"no graph {graph} in the store")
     extension = GRAPH_FORMATS[format].file_extension
     name = "scholarkg" if target is None else graph.rstrip("/").rsplit("/", 1)[-1]  # type: ignore[union-attr]

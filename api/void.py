@@ -59,9 +59,12 @@ async def void_description(request: Request, engine: EngineDep, settings: Settin
 @router.get("/healthz", summary="Liveness and store check")
 async def healthz(engine: EngineDep) -> dict[str, object]:
     sources = await run_in_threadpool(engine.store.sources)
-    return {
+    body: dict[str, object] = {
         "status": "ok",
         "sources": len(sources),
-        "query_workers": engine.pool.size,
-        "killed_workers": engine.pool.killed,  # workers stopped at the time limit (or crashed) and replaced
+        "store": await run_in_threadpool(engine.store.health),  # backend; for a remote store, its engine
     }
+    if engine.pool is not None:
+        body["query_workers"] = engine.pool.size
+        body["killed_workers"] = engine.pool.killed  # workers stopped at the time limit (or crashed) and replaced
+    return body

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
+from scholarkg.loader.remote import RemoteStore
 from scholarkg.loader.settings import Settings
 from scholarkg.loader.snapshots import Snapshots
 from scholarkg.loader.store import GraphStore
@@ -16,6 +17,7 @@ from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
 from scholarkg.queries.guard import check_remote_targets
 from scholarkg.queries.parameters import bind_parameters
+from scholarkg.queries.remote_execute import run_remote_query
 from scholarkg.queries.workers import QueryPool
 
 Term = NamedNode | Literal
@@ -24,26 +26,40 @@ Term = NamedNode | Literal
 class Engine:
     """Owns the read-write store (one writer) and runs every query through the worker pool."""
 
-    def __init__(self, settings: Settings, store: GraphStore, *, workers: int | None = None) -> None:
+    def __init__(self, settings: Settings, store: GraphStore | RemoteStore, *, workers: int | None = None) -> None:
         self.settings = settings
         self.store = store
         self.write_lock = threading.Lock()
-        snapshot_dir = Path(f"{settings.store}.snapshots")
-        self.snapshots = Snapshots(store.store, snapshot_dir)
-        self.pool = QueryPool(workers or settings.query_workers, settings.query_timeout)
+        self.snapshots: Snapshots | None = None
+        self.pool: QueryPool | None = None
+        if isinstance(store, GraphStore):
+            self.snapshots = Snapshots(store.store, Path(f"{settings.store}.snapshots"))
+            self.pool = QueryPool(workers or settings.query_workers, settings.query_timeout)
 
     @classmethod
     def open(cls, settings: Settings, *, workers: int | None = None) -> Engine:
-        return cls(settings, GraphStore.open(settings.store), workers=workers)
+        """The embedded store, or the remote engine named by a `sparql+http://` store (checked now)."""
+        if settings.remote:
+            return cls(settings, RemoteStore.open(settings), workers=workers)
+        return cls(settings, GraphStore.open(settings.store_path), workers=workers)
+
+    @property
+    def remote(self) -> bool:
+        return isinstance(self.store, RemoteStore)
 
     def close(self) -> None:
-        self.pool.close()
-        self.snapshots.close()
+        if self.pool is not None:
+            self.pool.close()
+        if self.snapshots is not None:
+            self.snapshots.close()
 
     # -- reading ------------------------------------------------------------------------------------
     def query(self, request: QueryRequest) -> QueryResult:
         """The chokepoint: SERVICE allow-list, caps from settings, time limit via the pool."""
         check_remote_targets(request.text, self.settings.service_allowlist)
+        if isinstance(self.store, RemoteStore):
+            return run_remote_query(self.store, request, self.settings.query_timeout)
+        assert self.snapshots is not None and self.pool is not None
         with self.snapshots.lease() as snapshot:
             return self.pool.run(str(snapshot), request)
 
@@ -80,9 +96,13 @@ class Engine:
         """SPARQL Update on the live store (transactional), then a fresh snapshot for readers."""
         check_remote_targets(text, self.settings.service_allowlist)
         with self.write_lock:
+            if isinstance(self.store, RemoteStore):
+                self.store.update((f"BASE {NamedNode(base_iri)}\n" if base_iri else "") + text)
+                return
             self.store.store.update(text, base_iri=base_iri)
-            self.snapshots.refresh()
+            self.changed()
 
     def changed(self) -> None:
         """Call after writing to `self.store` directly (under `write_lock`)."""
-        self.snapshots.refresh()
+        if self.snapshots is not None:
+            self.snapshots.refresh()

@@ -13,31 +13,78 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from scholarkg.loader.backend import StoreBackend, open_backend
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import expand_paths, load_files
 from scholarkg.loader.records import PAGE_FORMATS, PageFormat
 from scholarkg.loader.settings import Settings
-from scholarkg.loader.store import GraphStore
 
 app = typer.Typer(help="ScholarKG: scholarly pages → RDF knowledge graph in Oxigraph.", no_args_is_help=True)
 out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 StoreOption = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $SCHOLARKG_STORE or the user data dir)")
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store directory, or a SPARQL engine as sparql+http://host:port/path (default: $SCHOLARKG_STORE)",
+    ),
 ]
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
 QUERY_FORMATS = ("json", "xml", "csv", "tsv", "turtle", "ntriples")
+_REMOTE: dict[str, str] = {}  # remote-store options given on the command line (they override SCHOLARKG_REMOTE_*)
 
 
-def _settings(store: Path | None) -> Settings:
-    return Settings(store=store) if store is not None else Settings()
+@app.callback()
+def remote_options(
+    remote_update_url: Annotated[
+        str | None, typer.Option(help="Remote store: SPARQL Update URL ($SCHOLARKG_REMOTE_UPDATE_URL)")
+    ] = None,
+    remote_store_url: Annotated[
+        str | None, typer.Option(help="Remote store: Graph Store URL ($SCHOLARKG_REMOTE_STORE_URL)")
+    ] = None,
+    remote_auth: Annotated[
+        str | None, typer.Option(help="Remote store: none|bearer|basic|digest ($SCHOLARKG_REMOTE_AUTH)")
+    ] = None,
+    remote_user: Annotated[str | None, typer.Option(help="Remote store: user ($SCHOLARKG_REMOTE_USER)")] = None,
+    remote_password: Annotated[
+        str | None, typer.Option(help="Remote store: password ($SCHOLARKG_REMOTE_PASSWORD)")
+    ] = None,
+    remote_token: Annotated[
+        str | None, typer.Option(help="Remote store: bearer token ($SCHOLARKG_REMOTE_TOKEN)")
+    ] = None,
+) -> None:
+    """ScholarKG: scholarly pages → RDF knowledge graph, in Oxigraph or any SPARQL 1.1 engine."""
+    given = {
+        "remote_update_url": remote_update_url,
+        "remote_store_url": remote_store_url,
+        "remote_auth": remote_auth,
+        "remote_user": remote_user,
+        "remote_password": remote_password,
+        "remote_token": remote_token,
+    }
+    _REMOTE.clear()
+    _REMOTE.update({k: v for k, v in given.items() if v is not None})
 
 
-def _open(settings: Settings) -> GraphStore:
+def _settings(store: str | None) -> Settings:
+    from pydantic import ValidationError
+
+    fields: dict[str, object] = dict(_REMOTE)
+    if store is not None:
+        fields["store"] = store
     try:
-        return GraphStore.open(settings.store)
+        return Settings(**fields)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise _fail(f"{where}: {problem['msg']}", code=2) from None
+
+
+def _open(settings: Settings) -> StoreBackend:
+    try:
+        return open_backend(settings)
     except LoaderError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
@@ -302,7 +349,7 @@ def _report_shards(directory: Path, manifest: object, engine: str | None) -> Non
 
 
 def _export_shards(
-    store: Path | None,
+    store: str | None,
     rdf_format: str,
     graph: str | None,
     output: Path | None,
