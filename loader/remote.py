@@ -62,8 +62,8 @@ class RemoteTimeoutError(RemoteStoreError):
     """The engine did not finish in time (or sent 206 partial results)."""
 
 
-class RemoteUpdateError(RemoteStoreError):
-    """The engine refused an update."""
+class RemoteUpdateError(RemoteStoreError, RuntimeError):
+    """The engine refused an update (a RuntimeError, as pyoxigraph's refused updates: the API answers 400)."""
 
 
 @dataclass(frozen=True)

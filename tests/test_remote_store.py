@@ -14,7 +14,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, Triple, parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, Variable, parse
 
 from scholarkg.loader.backend import StoreBackend
 from scholarkg.loader.identity import Iris
@@ -25,7 +27,7 @@ from scholarkg.loader.store import GraphStore
 from scholarkg.queries.catalog import load_catalog
 from scholarkg.queries.engine import Engine
 from scholarkg.queries.execute import QueryRequest
-from scholarkg.queries.remote_execute import run_remote_query
+from scholarkg.queries.remote_execute import _bound_text, run_remote_query, where_brace
 from scholarkg.queries.workers import QueryTimeoutError
 from scripts.engines import EngineServer, free_port
 from tests.engines import VIRTUOSO_MAX_ROWS
@@ -387,3 +389,21 @@ def test_serve_on_an_engine_and_healthz_reports_it(
     page_triples = list(parse(graph.content, format=RdfFormat.N_TRIPLES))
     assert graph.status_code == 200 and len(page_triples) == len(store.graph_triples(PAGE_000)) > 100
     assert dump.status_code == 200 and len(list(parse(dump.content, format=RdfFormat.N_QUADS))) == store.quad_count()
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30))
+def test_parameters_are_bound_inside_the_where_group_whatever_the_strings(text: str) -> None:
+    """A `{` or WHERE inside a string, IRI or comment is never taken for the WHERE group; the bound query parses
+    and gives what pyoxigraph's substitutions give."""
+    literal = Literal(text)
+    query = (
+        f"# WHERE {{ in a comment\nSELECT ?x ?key WHERE {{ BIND({literal} AS ?x) "
+        f"FILTER(?key = {literal} || STRLEN(?x) >= 0) }}"
+    )
+    bound = _bound_text(QueryRequest(text=query, bindings={"key": Literal(text)}))
+    store = Store()
+    rows = list(store.query(bound))  # type: ignore[arg-type]
+    expected = list(store.query(query, substitutions={Variable("key"): Literal(text)}))  # type: ignore[arg-type]
+    assert [(r["x"], r["key"]) for r in rows] == [(r["x"], r["key"]) for r in expected] == [(literal, literal)]
+    assert where_brace(query) == query.index("WHERE {", query.index("\n")) + len("WHERE {")
