@@ -18,6 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, Variable, parse
 
+from scholarkg.linking.model import Evidence, Link, LinkSource, links_graph
+from scholarkg.linking.store import read_links, write_links
 from scholarkg.loader.backend import StoreBackend
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_bytes, load_files
@@ -407,3 +409,26 @@ def test_parameters_are_bound_inside_the_where_group_whatever_the_strings(text: 
     expected = list(store.query(query, substitutions={Variable("key"): Literal(text)}))  # type: ignore[arg-type]
     assert [(r["x"], r["key"]) for r in rows] == [(r["x"], r["key"]) for r in expected] == [(literal, literal)]
     assert where_brace(query) == query.index("WHERE {", query.index("\n")) + len("WHERE {")
+
+
+def test_linking_writes_and_reads_the_links_graph(backend: tuple[str, StoreBackend, Settings]) -> None:
+    _, store, _ = backend
+    link = Link(
+        subject=f"{DEFAULT_BASE}id/person/remote-test",
+        object="https://orcid.org/0000-0002-1825-0097",
+        kind="person",
+        method="import",
+        score=1.0,
+        status="accepted",
+        evidence=(Evidence("identifier", "ORCID 0000-0002-1825-0097"),),
+        sources=(LinkSource(f"{DEFAULT_BASE}id/linksource/ab", "m.csv", "ab" * 32),),
+    )
+    write_links(store, DEFAULT_BASE, {"k1": link})
+    try:
+        read = read_links(store, DEFAULT_BASE)
+        assert [(v.subject, v.object, v.status) for v in read.values()] == [(link.subject, link.object, "accepted")]
+        assert store.contains_graph(links_graph(DEFAULT_BASE))
+    finally:
+        write_links(store, DEFAULT_BASE, {})  # no links: the graph goes away
+    assert not store.contains_graph(links_graph(DEFAULT_BASE))
+    assert read_links(store, DEFAULT_BASE) == {}
