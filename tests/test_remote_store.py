@@ -375,6 +375,8 @@ def test_serve_on_an_engine_and_healthz_reports_it(
             coauthors = client.get("/queries/coauthors", params={"author": "Tianlong Chen"})
             graph = client.get("/store", params={"graph": PAGE_000.value}, headers={"Accept": "application/n-triples"})
             dump = client.get("/export", params={"format": "nquads"})
+            authors = client.get("/authors", params={"limit": 1}).json()  # no search: CONTAINS(x, "") differs
+            chens = client.get("/authors", params={"limit": 1, "q": "chen"}).json()
             sparql = client.get(
                 "/sparql",
                 params={"query": "ASK { ?p a schema:ScholarlyArticle }"},
@@ -388,6 +390,7 @@ def test_serve_on_an_engine_and_healthz_reports_it(
     assert coauthors.status_code == 200, coauthors.text
     assert coauthors.json()["rows"][0]["name"] == "Zhenyu Zhang"
     assert sparql.json()["boolean"] is True
+    assert authors["total"] == 342 and chens["total"] == 21
     page_triples = list(parse(graph.content, format=RdfFormat.N_TRIPLES))
     assert graph.status_code == 200 and len(page_triples) == len(store.graph_triples(PAGE_000)) > 100
     assert dump.status_code == 200 and len(list(parse(dump.content, format=RdfFormat.N_QUADS))) == store.quad_count()
