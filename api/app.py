@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from scholarkg.api.errors import install_error_handlers
+from scholarkg.loader.backend import StoreBackend, open_backend
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_files
 from scholarkg.loader.settings import Settings
-from scholarkg.loader.store import GraphStore
 from scholarkg.queries.engine import Engine
 from scholarkg.seeds import seed_files
 
@@ -23,7 +23,7 @@ log = logging.getLogger("scholarkg.api")
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def load_seeds_if_empty(store: GraphStore, settings: Settings) -> int:
+def load_seeds_if_empty(store: StoreBackend, settings: Settings) -> int:
     """On a store without source pages, load the bundled seeds; returns the number loaded."""
     if store.sources():
         return 0
@@ -34,12 +34,12 @@ def load_seeds_if_empty(store: GraphStore, settings: Settings) -> int:
     return len(results) - len(failed)
 
 
-def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
+def create_app(settings: Settings, store: StoreBackend | None = None) -> FastAPI:
     """The app over `store` (opened from `settings.store` at start-up when not given)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        opened = store if store is not None else GraphStore.open(settings.store)
+        opened = store if store is not None else open_backend(settings)
         if settings.load_seeds:
             loaded = load_seeds_if_empty(opened, settings)
             if loaded:

@@ -97,7 +97,7 @@ class AuthorDetail(Entity):
 # -- /authors -------------------------------------------------------------------------------------------
 _AUTHOR_MATCH = """
   ?person a schema:Person ; schema:name ?name .
-  FILTER(CONTAINS(LCASE(?name), LCASE(?q)))
+  FILTER(STRLEN(?q) = 0 || CONTAINS(LCASE(?name), LCASE(?q)))  # Virtuoso: CONTAINS(x, "") is false
 """
 _AUTHORS = Queries(
     count=f"SELECT ?q (COUNT(DISTINCT ?person) AS ?n) WHERE {{ {_AUTHOR_MATCH} }} GROUP BY ?q",

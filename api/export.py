@@ -78,7 +78,7 @@ async def export(
     if graph == "links":
         graph = links_graph(engine.settings.base_iri).value
     target = NamedNode(graph) if graph else None
-    if target is not None and not engine.store.store.contains_named_graph(target):
+    if target is not None and not engine.store.contains_graph(target):
         raise ApiError.not_found(f"no graph {graph} in the store")
     extension = GRAPH_FORMATS[format].file_extension
     name = "scholarkg" if target is None else graph.rstrip("/").rsplit("/", 1)[-1]  # type: ignore[union-attr]

@@ -61,7 +61,7 @@ def _target(request: Request, *, required: bool = True) -> Graph | None:
 def _exists(engine: Engine, graph: Graph) -> bool:
     if isinstance(graph, DefaultGraph):
         return True
-    return engine.store.store.contains_named_graph(graph)
+    return engine.store.contains_graph(graph)
 
 
 def _graph_token(graph: Graph) -> str:
@@ -126,7 +126,10 @@ async def read_graph(request: Request, engine: EngineDep) -> Response:
 
     def dump() -> bytes:
         out = io.BytesIO()
-        triples = [q.triple for q in engine.store.store.quads_for_pattern(None, None, None, graph)]
+        if isinstance(graph, NamedNode):
+            triples = engine.store.graph_triples(graph)  # embedded or remote backend
+        else:
+            triples = [q.triple for q in engine.store.store.quads_for_pattern(None, None, None, graph)]  # type: ignore[union-attr]
         serialize(triples, out, GRAPH_FORMATS[fmt])
         return out.getvalue()
 

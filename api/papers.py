@@ -109,7 +109,7 @@ def _number(value: object) -> int | float | None:
 # -- /papers --------------------------------------------------------------------------------------------
 _PAPER_MATCH = """
   ?paper a schema:ScholarlyArticle ; schema:name ?title .
-  FILTER(CONTAINS(LCASE(?title), LCASE(?q)))
+  FILTER(STRLEN(?q) = 0 || CONTAINS(LCASE(?title), LCASE(?q)))  # Virtuoso: CONTAINS(x, "") is false
 """
 _BY_CATEGORY = "?paper schema:about ?category .\n"
 _BY_YEAR = "?paper schema:datePublished ?published . FILTER(YEAR(?published) = ?year)\n"

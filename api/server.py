@@ -7,13 +7,13 @@ import logging
 import uvicorn
 
 from scholarkg.api.app import create_app
+from scholarkg.loader.backend import open_backend
 from scholarkg.loader.settings import Settings
-from scholarkg.loader.store import GraphStore
 
 
 def serve(settings: Settings) -> None:
     """Open the store first (a store held by another process is a clear error, not a traceback), then serve."""
-    store = GraphStore.open(settings.store)
+    store = open_backend(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings, store)
     print(f"ScholarKG on http://{settings.host}:{settings.port}/  (store: {settings.store})", flush=True)

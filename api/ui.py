@@ -61,7 +61,7 @@ LIMIT 10
 SEARCH_PEOPLE = """
 SELECT ?q ?item ?label ?homonym (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
   ?item a schema:Person ; schema:name ?label .
-  FILTER(CONTAINS(LCASE(?label), LCASE(?q)))
+  FILTER(STRLEN(?q) = 0 || CONTAINS(LCASE(?label), LCASE(?q)))
   OPTIONAL { ?item skg:homonymNumber ?homonym }
   OPTIONAL { ?paper schema:author ?item }
 }
@@ -72,7 +72,7 @@ LIMIT 101
 SEARCH_PAPERS = """
 SELECT ?q ?item ?label (SAMPLE(?d) AS ?date) WHERE {
   ?item a schema:ScholarlyArticle ; schema:name ?label .
-  FILTER(CONTAINS(LCASE(?label), LCASE(?q)))
+  FILTER(STRLEN(?q) = 0 || CONTAINS(LCASE(?label), LCASE(?q)))
   OPTIONAL { ?item schema:datePublished ?published }
   BIND(STR(?published) AS ?d)
 }

@@ -68,12 +68,15 @@ async def void_description(request: Request, engine: EngineDep, settings: Settin
 @router.get("/healthz", summary="Liveness and store check")
 async def healthz(engine: EngineDep) -> dict[str, object]:
     sources = await run_in_threadpool(engine.source_count)  # cached: no store scan per request
-    pool = engine.pool.status()
-    return {
+    body: dict[str, object] = {
         "status": "ok",
         "sources": sources,
-        "query_workers": engine.pool.size,
-        "killed_workers": engine.pool.killed,  # workers stopped at the time limit (or crashed) and replaced
-        "queued_queries": pool["queued"],
-        "busy_rejections": pool["busy"],  # queries turned away after waiting `queue_timeout` (503 busy)
+        "store": await run_in_threadpool(engine.store.health),  # backend; for a remote store, its engine
     }
+    if engine.pool is not None:
+        pool = engine.pool.status()
+        body["query_workers"] = engine.pool.size
+        body["killed_workers"] = engine.pool.killed  # workers stopped at the time limit (or crashed) and replaced
+        body["queued_queries"] = pool["queued"]
+        body["busy_rejections"] = pool["busy"]  # queries turned away after waiting `queue_timeout` (503 busy)
+    return body

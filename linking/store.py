@@ -53,7 +53,7 @@ def _datetime(term: object) -> dt.datetime:
 def read_links(store: GraphStore, base: str) -> dict[str, Link]:
     """Every link in the links graph, by id."""
     graph = links_graph(base)
-    if not store.store.contains_named_graph(graph):
+    if not store.contains_graph(graph):
         return {}
     prefix = f"{base}id/link/"
     rows = store.select(
@@ -118,7 +118,7 @@ def write_links(store: GraphStore, base: str, links: dict[str, Link]) -> None:
     quads = [quad for key in sorted(links) for quad in link_quads(links[key], key, base)]
     if quads:
         store.replace_graph(graph, quads)
-    elif store.store.contains_named_graph(graph):
+    elif store.contains_graph(graph):
         store.remove_graph(graph)
 
 

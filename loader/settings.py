@@ -5,11 +5,18 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_BASE = "https://w3id.org/scholarkg/"
+REMOTE_SCHEMES = ("sparql+http://", "sparql+https://")
+
+
+def is_remote(store: object) -> bool:
+    """True when a store setting names a SPARQL endpoint (`sparql+http://host:port/path`), not a folder."""
+    return isinstance(store, str) and store.startswith(REMOTE_SCHEMES)
 
 
 def _default_store() -> Path:
@@ -20,7 +27,18 @@ def _default_store() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCHOLARKG_", extra="ignore")
 
-    store: Path = Field(default_factory=_default_store, description="Oxigraph (RocksDB) store directory")
+    store: Path | str = Field(
+        default_factory=_default_store,
+        description="Oxigraph (RocksDB) store directory, or a SPARQL endpoint `sparql+http://host:port/path`",
+    )
+    remote_update_url: str | None = Field(None, description="Remote store: SPARQL Update endpoint (unset: read-only)")
+    remote_store_url: str | None = Field(None, description="Remote store: Graph Store Protocol endpoint (for loads)")
+    remote_auth: Literal["none", "bearer", "basic", "digest"] = Field(
+        "none", description="Remote store: authentication for updates and Graph Store writes"
+    )
+    remote_user: str | None = Field(None, description="Remote store: user (basic, digest)")
+    remote_password: str | None = Field(None, description="Remote store: password (basic, digest)")
+    remote_token: str | None = Field(None, description="Remote store: bearer token")
     base_iri: str = Field(DEFAULT_BASE, description="Base of entity IRIs: {base}id/{kind}/{key}")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -46,6 +64,27 @@ class Settings(BaseSettings):
     service_allowlist: list[str] = Field(
         default_factory=list, description="Hosts SERVICE / LOAD may reach (empty: none)"
     )
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _store_path_or_endpoint(cls, value: object) -> object:
+        """An endpoint stays a string (a Path would fold its `//`); anything else is a folder."""
+        if isinstance(value, str) and not is_remote(value):
+            if value.startswith(("http://", "https://")):
+                raise ValueError("a remote store is written sparql+http://host:port/path (the query endpoint)")
+            return Path(value)
+        return value
+
+    @property
+    def remote(self) -> bool:
+        return is_remote(self.store)
+
+    @property
+    def store_path(self) -> Path:
+        """The embedded store's folder (ValueError for a remote store)."""
+        if isinstance(self.store, Path):
+            return self.store
+        raise ValueError(f"{self.store} is a remote store, not a folder")
 
     @field_validator("base_iri")
     @classmethod

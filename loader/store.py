@@ -15,6 +15,7 @@ from pyoxigraph import (
     QuerySolutions,
     RdfFormat,
     Store,
+    Triple,
     Variable,
     serialize,
 )
@@ -79,45 +80,17 @@ def _insert_data(graph: NamedNode, quads: Iterable[Quad]) -> str:
     return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}"
 
 
-class GraphStore:
-    """ScholarKG's view of an Oxigraph store."""
+class DatasetQueries:
+    """What every store backend (embedded `GraphStore`, `RemoteStore`) derives from `select` and the counts."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    @classmethod
-    def open(cls, path: Path, *, read_only: bool = False) -> GraphStore:
-        return cls(open_store(path, read_only=read_only))
-
-    @classmethod
-    def in_memory(cls) -> GraphStore:
-        return cls(Store())
-
-    # -- writing -------------------------------------------------------------------------------
-    def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
-        """Replace the whole content of `graph` by `quads` in one transaction (all or nothing)."""
-        quads = list(quads)
-        if any(q.graph_name != graph for q in quads):
-            raise ValueError(f"every quad must be in graph {graph}")
-        self.store.update(_insert_data(graph, quads))
-
-    def remove_graph(self, graph: NamedNode) -> None:
-        self.store.update(f"DROP GRAPH {graph}")
-
-    def flush(self) -> None:
-        self.store.flush()
-
-    # -- reading -------------------------------------------------------------------------------
     def select(self, query: str, **bindings: NamedNode | Literal) -> list[dict[str, object]]:
-        """Run a SELECT over the union of all graphs; rows as {variable: term}."""
-        results = self.store.query(
-            sparql_prefixes() + query,
-            use_default_graph_as_union=True,
-            substitutions={Variable(k): v for k, v in bindings.items()},
-        )
-        assert isinstance(results, QuerySolutions)
-        names = [v.value for v in results.variables]
-        return [{n: row[n] for n in names} for row in results]
+        raise NotImplementedError
+
+    def quad_count(self) -> int:
+        raise NotImplementedError
+
+    def graph_count(self) -> int:
+        raise NotImplementedError
 
     def sources(self) -> list[SourceInfo]:
         rows = self.select(
@@ -162,9 +135,53 @@ class GraphStore:
             "authorships": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a skg:Authorship }",
         }
         result = {name: self.count(q) for name, q in counts.items()}
-        result["quads"] = len(self.store)
-        result["graphs"] = sum(1 for _ in self.store.named_graphs())
+        result["quads"] = self.quad_count()
+        result["graphs"] = self.graph_count()
         return result
+
+
+
+class GraphStore(DatasetQueries):
+    """ScholarKG's view of an Oxigraph store (the embedded backend; `loader/remote.py` is the other)."""
+
+    kind = "embedded"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = False) -> GraphStore:
+        return cls(open_store(path, read_only=read_only))
+
+    @classmethod
+    def in_memory(cls) -> GraphStore:
+        return cls(Store())
+
+    # -- writing -------------------------------------------------------------------------------
+    def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
+        """Replace the whole content of `graph` by `quads` in one transaction (all or nothing)."""
+        quads = list(quads)
+        if any(q.graph_name != graph for q in quads):
+            raise ValueError(f"every quad must be in graph {graph}")
+        self.store.update(_insert_data(graph, quads))
+
+    def remove_graph(self, graph: NamedNode) -> None:
+        self.store.update(f"DROP GRAPH {graph}")
+
+    def flush(self) -> None:
+        self.store.flush()
+
+    # -- reading -------------------------------------------------------------------------------
+    def select(self, query: str, **bindings: NamedNode | Literal) -> list[dict[str, object]]:
+        """Run a SELECT over the union of all graphs; rows as {variable: term}."""
+        results = self.store.query(
+            sparql_prefixes() + query,
+            use_default_graph_as_union=True,
+            substitutions={Variable(k): v for k, v in bindings.items()},
+        )
+        assert isinstance(results, QuerySolutions)
+        names = [v.value for v in results.variables]
+        return [{n: row[n] for n in names} for row in results]
 
     # -- export --------------------------------------------------------------------------------
     def quad_count(self) -> int:
@@ -174,6 +191,18 @@ class GraphStore:
     def quads(self) -> Iterator[Quad]:
         """Every quad of the dataset, in the store's stable order."""
         return self.store.quads_for_pattern(None, None, None, None)
+
+    def graph_count(self) -> int:
+        return sum(1 for _ in self.store.named_graphs())
+
+    def contains_graph(self, graph: NamedNode) -> bool:
+        return self.store.contains_named_graph(graph)
+
+    def graph_triples(self, graph: NamedNode) -> list[Triple]:
+        return [q.triple for q in self.store.quads_for_pattern(None, None, None, graph)]
+
+    def health(self) -> dict[str, object]:
+        return {"backend": self.kind}
 
     def export(self, output: IO[bytes], rdf_format: RdfFormat, graph: NamedNode | None = None) -> None:
         """Stream the dataset (or one graph) to `output`.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import rdflib
-from pyoxigraph import RdfFormat
+from pyoxigraph import RdfFormat, serialize
 from pyshacl import validate
 
-from scholarkg.loader.store import GraphStore
+from scholarkg.loader.backend import StoreBackend
 from scholarkg.ontology import ONTOLOGY_TTL, SHAPES_TTL
 
 
@@ -19,15 +20,12 @@ class ValidationReport:
     text: str
 
 
-def validate_store(store: GraphStore) -> ValidationReport:
+def validate_store(store: StoreBackend) -> ValidationReport:
     """Validate the union of every graph (pyshacl checks one graph; links into the taxonomy must resolve)."""
     data = rdflib.Graph()
-    data.parse(
-        data=store.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True).serialize(
-            format=RdfFormat.N_TRIPLES
-        ),
-        format="nt",
-    )
+    union = io.BytesIO()  # every graph's triples once (works for the embedded and the remote store alike)
+    serialize(dict.fromkeys(q.triple for q in store.quads()), union, RdfFormat.N_TRIPLES)
+    data.parse(data=union.getvalue(), format="nt")
     shapes = rdflib.Graph().parse(SHAPES_TTL, format="turtle")
     ontology = rdflib.Graph().parse(ONTOLOGY_TTL, format="turtle")
     conforms, results, text = validate(

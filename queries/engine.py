@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -10,6 +11,7 @@ from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode
 
+from scholarkg.loader.remote import RemoteStore
 from scholarkg.loader.settings import Settings
 from scholarkg.loader.snapshots import FixedSnapshot, Snapshots
 from scholarkg.loader.store import GraphStore, SourceInfo
@@ -18,6 +20,7 @@ from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
 from scholarkg.queries.follow import follow_links_text, parse_flag
 from scholarkg.queries.guard import check_remote_targets
 from scholarkg.queries.parameters import ParameterError, bind_parameters
+from scholarkg.queries.remote_execute import run_remote_query
 from scholarkg.queries.workers import QueryPool
 
 Term = NamedNode | Literal
@@ -28,46 +31,71 @@ class Engine:
     """Owns the read-write store (one writer) and runs every query through the worker pool."""
 
     def __init__(
-        self, settings: Settings, store: GraphStore, *, workers: int | None = None, read_only: bool = False
+        self,
+        settings: Settings,
+        store: GraphStore | RemoteStore,
+        *,
+        workers: int | None = None,
+        read_only: bool = False,
     ) -> None:
         self.settings = settings
         self.store = store
         self.write_lock = threading.Lock()
-        # Read-only (the CLI beside a running server): workers open the store itself read-only, and the
-        # server's snapshot folder is left alone.
-        self.snapshots: Snapshots | FixedSnapshot = (
-            FixedSnapshot(settings.store) if read_only else Snapshots(store.store, Path(f"{settings.store}.snapshots"))
-        )
-        self.pool = QueryPool(
-            workers or settings.query_workers,
-            settings.query_timeout,
-            queue_timeout=settings.queue_timeout,
-            slow_seconds=settings.slow_query_seconds,
-            slow_workers=settings.slow_query_workers,
-            client_limit=settings.client_concurrency,
-        )
+        self.snapshots: Snapshots | FixedSnapshot | None = None
+        self.pool: QueryPool | None = None
+        if isinstance(store, GraphStore):  # a remote engine needs neither snapshots nor worker processes
+            # Read-only (the CLI beside a running server): workers open the store itself read-only, and the
+            # server's snapshot folder is left alone.
+            self.snapshots = (
+                FixedSnapshot(settings.store_path)
+                if read_only
+                else Snapshots(store.store, Path(f"{settings.store_path}.snapshots"))
+            )
+            self.pool = QueryPool(
+                workers or settings.query_workers,
+                settings.query_timeout,
+                queue_timeout=settings.queue_timeout,
+                slow_seconds=settings.slow_query_seconds,
+                slow_workers=settings.slow_query_workers,
+                client_limit=settings.client_concurrency,
+            )
         self._cache: dict[str, object] = {}
         self._cache_lock = threading.Lock()
         self._generation = 0
 
     @classmethod
     def open(cls, settings: Settings, *, workers: int | None = None) -> Engine:
-        return cls(settings, GraphStore.open(settings.store), workers=workers)
+        """The embedded store, or the remote engine named by a `sparql+http://` store (checked now)."""
+        if settings.remote:
+            return cls(settings, RemoteStore.open(settings), workers=workers)
+        return cls(settings, GraphStore.open(settings.store_path), workers=workers)
+
+    @property
+    def remote(self) -> bool:
+        return isinstance(self.store, RemoteStore)
 
     def close(self) -> None:
-        self.pool.close()
-        self.snapshots.close()
+        if self.pool is not None:
+            self.pool.close()
+        if self.snapshots is not None:
+            self.snapshots.close()
 
     # -- reading ------------------------------------------------------------------------------------
     def query(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
         """The chokepoint: SERVICE allow-list, caps from settings, queue bound and time limit via the pool."""
         check_remote_targets(request.text, self.settings.service_allowlist)
+        if isinstance(self.store, RemoteStore):
+            return run_remote_query(self.store, request, self.settings.query_timeout)
+        assert self.snapshots is not None and self.pool is not None
         with self.snapshots.lease() as snapshot:
             return self.pool.run(str(snapshot), request, client=client)
 
     async def query_async(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
         """`query` for the event loop: the same checks, awaiting the worker's pipe instead of a thread."""
         check_remote_targets(request.text, self.settings.service_allowlist)
+        if isinstance(self.store, RemoteStore):  # an HTTP call: run it in a thread, off the event loop
+            return await asyncio.to_thread(run_remote_query, self.store, request, self.settings.query_timeout)
+        assert self.snapshots is not None and self.pool is not None
         with self.snapshots.lease() as snapshot:
             return await self.pool.run_async(str(snapshot), request, client=client)
 
@@ -147,15 +175,20 @@ class Engine:
         check_remote_targets(text, self.settings.service_allowlist)
         with self.write_lock:
             try:
-                self.store.store.update(text, base_iri=base_iri)
+                if isinstance(self.store, RemoteStore):
+                    self.store.update((f"BASE {NamedNode(base_iri)}\n" if base_iri else "") + text)
+                else:
+                    self.store.store.update(text, base_iri=base_iri)
             finally:
                 self._forget()
-            self.snapshots.refresh()
+            if self.snapshots is not None:
+                self.snapshots.refresh()
 
     def changed(self) -> None:
         """Call after writing to `self.store` directly (under `write_lock`)."""
         self._forget()
-        self.snapshots.refresh()
+        if self.snapshots is not None:
+            self.snapshots.refresh()
 
     def _forget(self) -> None:
         with self._cache_lock:

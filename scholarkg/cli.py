@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
+from scholarkg.loader.backend import StoreBackend, open_backend
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import expand_paths, load_files
@@ -25,45 +26,94 @@ out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 StoreOption = Annotated[
-    Path | None, typer.Option("--store", help="Store directory (default: $SCHOLARKG_STORE or the user data dir)")
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store directory, or a SPARQL engine as sparql+http://host:port/path (default: $SCHOLARKG_STORE)",
+    ),
 ]
 EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")  # = queries.results.GRAPH_FORMATS
 SOLUTION_QUERY_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_QUERY_FORMATS = EXPORT_FORMATS
 QUERY_FORMATS = SOLUTION_QUERY_FORMATS + GRAPH_QUERY_FORMATS
+_REMOTE: dict[str, str] = {}  # remote-store options given on the command line (they override SCHOLARKG_REMOTE_*)
 
 
-def _settings(store: Path | None) -> Settings:
-    return Settings(store=store) if store is not None else Settings()
+@app.callback()
+def remote_options(
+    remote_update_url: Annotated[
+        str | None, typer.Option(help="Remote store: SPARQL Update URL ($SCHOLARKG_REMOTE_UPDATE_URL)")
+    ] = None,
+    remote_store_url: Annotated[
+        str | None, typer.Option(help="Remote store: Graph Store URL ($SCHOLARKG_REMOTE_STORE_URL)")
+    ] = None,
+    remote_auth: Annotated[
+        str | None, typer.Option(help="Remote store: none|bearer|basic|digest ($SCHOLARKG_REMOTE_AUTH)")
+    ] = None,
+    remote_user: Annotated[str | None, typer.Option(help="Remote store: user ($SCHOLARKG_REMOTE_USER)")] = None,
+    remote_password: Annotated[
+        str | None, typer.Option(help="Remote store: password ($SCHOLARKG_REMOTE_PASSWORD)")
+    ] = None,
+    remote_token: Annotated[
+        str | None, typer.Option(help="Remote store: bearer token ($SCHOLARKG_REMOTE_TOKEN)")
+    ] = None,
+) -> None:
+    """ScholarKG: scholarly pages → RDF knowledge graph, in Oxigraph or any SPARQL 1.1 engine."""
+    given = {
+        "remote_update_url": remote_update_url,
+        "remote_store_url": remote_store_url,
+        "remote_auth": remote_auth,
+        "remote_user": remote_user,
+        "remote_password": remote_password,
+        "remote_token": remote_token,
+    }
+    _REMOTE.clear()
+    _REMOTE.update({k: v for k, v in given.items() if v is not None})
 
 
-def _open(settings: Settings) -> GraphStore:
-    """The store for writing; a store held by another process (a running server) is a clear error."""
+def _settings(store: str | None) -> Settings:
+    from pydantic import ValidationError
+
+    fields: dict[str, object] = dict(_REMOTE)
+    if store is not None:
+        fields["store"] = store
     try:
-        return GraphStore.open(settings.store)
+        return Settings(**fields)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise _fail(f"{where}: {problem['msg']}", code=2) from None
+
+
+def _open(settings: Settings) -> StoreBackend:
+    try:
+        return open_backend(settings)
     except LoaderError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
 
 
-def _open_for_reading(settings: Settings) -> tuple[GraphStore, bool]:
+def _open_for_reading(settings: Settings) -> tuple[StoreBackend, bool]:
     """The store for a reading command, and whether it is opened read-only.
 
     Read-write when nobody holds it (as before); beside a running `scholarkg serve` (which holds the RocksDB
     lock) read-only, which RocksDB allows next to a writer: the command sees the data as of its start.
+    A remote engine is shared by design and opens as usual.
     """
+    if settings.remote:
+        return _open(settings), False
     try:
-        return GraphStore.open(settings.store), False
+        return GraphStore.open(settings.store_path), False
     except StoreInUseError:
         try:
-            return GraphStore.open(settings.store, read_only=True), True
+            return GraphStore.open(settings.store_path, read_only=True), True
         except OSError as error:
-            raise _fail(f"store {settings.store} is in use and cannot be opened read-only: {error}", 2) from None
+            raise _fail(f"store {settings.store_path} is in use and cannot be opened read-only: {error}", 2) from None
     except LoaderError as error:
         raise _fail(str(error), 2) from None
 
 
-def _reader(settings: Settings) -> GraphStore:
+def _reader(settings: Settings) -> StoreBackend:
     return _open_for_reading(settings)[0]
 
 
@@ -358,7 +408,7 @@ def _report_shards(directory: Path, manifest: object, engine: str | None) -> Non
 
 
 def _export_shards(
-    store: Path | None,
+    store: str | None,
     rdf_format: str,
     graph: str | None,
     output: Path | None,

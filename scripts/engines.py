@@ -118,11 +118,7 @@ class EngineServer:
         return _isql(tool, self.sql_port, self.dba_password, sql, timeout=timeout)
 
     def alive(self) -> bool:
-        try:
-            os.kill(self.pid, 0)
-        except OSError:
-            return False
-        return True
+        return not exited(self.pid)
 
     def stop(self, timeout: float = 60) -> None:
         """Stop the engine (SIGTERM, then SIGKILL after `timeout`); waits for it to exit."""
@@ -163,6 +159,20 @@ def _terminate(pid: int, timeout: float) -> None:
         time.sleep(0.1)
 
 
+def exited(pid: int) -> bool:
+    """True once `pid` has exited (a zombie counts as exited)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except (OSError, IndexError):
+        return True
+
+
 def _reap(pid: int) -> bool:
     """True once `pid` has exited (reaping it when it is our child)."""
     child = _CHILDREN.get(pid)
@@ -186,10 +196,28 @@ def _reap(pid: int) -> bool:
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def _spawn(command: list[str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
+def _die_with_parent() -> None:
+    """In the child before exec (Linux): SIGTERM when the thread that started us dies, so an engine started by
+    a test session that gets killed (no fixture teardown) does not outlive it. Start engines from the main
+    thread (the fixtures do); `start` from the command line is detached instead."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
+def _spawn(command: list[str], log: Path, cwd: Path, *, tied: bool = True) -> subprocess.Popen[bytes]:
     with log.open("ab") as handle:
         process = subprocess.Popen(
-            command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            command,
+            cwd=cwd,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if tied else None,
         )
     _CHILDREN[process.pid] = process
     return process
@@ -231,7 +259,9 @@ def load_state(directory: Path) -> EngineServer:
 
 
 # -- Oxigraph server -----------------------------------------------------------------------------------
-def start_oxigraph(directory: Path, *, port: int | None = None, timeout: float = 60) -> EngineServer:
+def start_oxigraph(
+    directory: Path, *, port: int | None = None, timeout: float = 60, detached: bool = False
+) -> EngineServer:
     """`oxigraph serve --location DIR/data --bind 127.0.0.1:PORT` in the background."""
     tool = oxigraph_binary()
     if tool is None:
@@ -240,7 +270,7 @@ def start_oxigraph(directory: Path, *, port: int | None = None, timeout: float =
     port = port or free_port()
     log = directory / "oxigraph.log"
     command = [tool, "serve", "--location", str(directory / "data"), "--bind", f"127.0.0.1:{port}"]
-    process = _spawn(command, log, directory)
+    process = _spawn(command, log, directory, tied=not detached)
     base = f"http://127.0.0.1:{port}"
     _wait_http(process, f"{base}/query?query=ASK%7B%7D", log, timeout)
     return _save(
@@ -311,6 +341,7 @@ def start_virtuoso(
     dirs_allowed: list[Path] | None = None,
     result_max_rows: int = 10_000,
     timeout: float = 180,
+    detached: bool = False,
 ) -> EngineServer:
     """`virtuoso-t +foreground +configfile DIR/virtuoso.ini` in the background, plus a digest user for updates."""
     tool = virtuoso_binary()
@@ -332,7 +363,7 @@ def start_virtuoso(
         )
     )
     log = directory / "virtuoso-stdout.log"
-    process = _spawn([tool, "+foreground", "+configfile", str(ini)], log, directory)
+    process = _spawn([tool, "+foreground", "+configfile", str(ini)], log, directory, tied=not detached)
     base = f"http://127.0.0.1:{http_port}"
     _wait_http(process, f"{base}/sparql?query=ASK%7B%7D", log, timeout)
     server = EngineServer(
@@ -391,7 +422,7 @@ def main(argv: list[str]) -> int:
         if len(argv) == 2 and argv[0] == "install":
             install(argv[1])
         elif len(argv) == 3 and argv[0] == "start":
-            server = start(argv[1], Path(argv[2]).resolve())
+            server = start(argv[1], Path(argv[2]).resolve(), detached=True)  # outlives this command
             for key, value in server.env().items():
                 print(f"export {key}={value}")
         elif len(argv) == 2 and argv[0] == "stop":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from scripts.engines import EngineServer, load_state, main, virtuoso_ini
+from scripts.engines import EngineServer, exited, load_state, main, virtuoso_ini
 from tests.engines import require_engine
 
 NT = "application/n-triples"
@@ -101,3 +104,29 @@ def test_script_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["start", "graphdb"]) == 2
     assert main(["start", "graphdb", "/nonexistent"]) == 1
     assert "unknown engine 'graphdb'" in capsys.readouterr().err
+
+
+def test_a_killed_test_session_takes_its_engines_with_it(tmp_path: Path) -> None:
+    """Engines started by a process that is then SIGKILLed (no fixture teardown) stop too (PR_SET_PDEATHSIG)."""
+    require_engine("oxigraph")
+    code = (
+        "import sys, time; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from scripts.engines import start_oxigraph; s = start_oxigraph(Path(sys.argv[2]));"
+        "print(s.pid, flush=True); time.sleep(120)"
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code, root, str(tmp_path / "engine")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        assert not exited(pid)
+    finally:
+        parent.kill()
+        parent.wait(timeout=30)
+        parent.stdout.close()  # type: ignore[union-attr]
+    deadline = time.monotonic() + 30
+    while not exited(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert exited(pid)
