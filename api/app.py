@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from scholarkg.api.cors import ReconcileCORS
 from scholarkg.api.errors import install_error_handlers
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_files
@@ -70,13 +71,16 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         export,
         graph_store,
         papers,
+        reconcile,
         sources,
         sparql,
         ui,
         void,
     )
 
-    for module in (sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui):
+    routers = (sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui, reconcile)
+    for module in routers:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(ReconcileCORS)
     return app
