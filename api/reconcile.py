@@ -13,6 +13,7 @@ from `api/reconcile_facts.py`. CORS (any origin, GET and POST) is added for thes
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 from collections.abc import Mapping
@@ -27,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scholarkg.api.deps import EngineDep
 from scholarkg.api.errors import ApiError
-from scholarkg.api.reconcile_facts import Facts, paper_facts, person_facts, tagged_facts
+from scholarkg.api.reconcile_facts import Facts, coauthor_pairs, load_facts
 from scholarkg.api.reconcile_index import ID_SCHEMES, Entry, IndexHolder, ReconcileIndex, identifier_key
 from scholarkg.api.reconcile_scoring import Scored, combine, decide_match, fold, name_similarity
 from scholarkg.ontology.taxonomy import resolve_code
@@ -242,6 +243,7 @@ class Prepared:
     properties: list[tuple[str, list[str | float | int | bool | EntityValue]]]
     pool: dict[str, float | None]  # candidate IRI → name similarity (None: no name in the query)
     identified: set[str]  # IRIs that an identifier property named
+    people: dict[str, list[dict[str, float]]]  # co-author/author pid → per value: person IRI → name similarity
 
 
 def _kinds(key: str, query: ReconQuery) -> tuple[str, ...]:
@@ -291,7 +293,26 @@ def prepare(key: str, query: ReconQuery, index: ReconcileIndex) -> Prepared:
         pool[iri] = name_similarity(folded, entry.texts) if folded and entry else None
     if not folded:
         pool = {iri: None for iri in pool}
-    return Prepared(key, kinds, folded, limit, props, pool, identified)
+    people = {pid: resolve_people(values, index) for pid, values in props if pid in PEOPLE_PIDS}
+    return Prepared(key, kinds, folded, limit, props, pool, identified, people)
+
+
+PEOPLE_PIDS = ("coauthor", "author")
+PERSON_NAME_MATCH = 0.85
+
+
+def resolve_people(values: list[Any], index: ReconcileIndex) -> list[dict[str, float]]:
+    """Each co-author value as the persons it may name: an id exactly, a name by the name index (≥ 0.85)."""
+    resolved: list[dict[str, float]] = []
+    names = index.kinds["person"]
+    for value in values:
+        text = value.id if isinstance(value, EntityValue) else str(value)
+        if isinstance(value, EntityValue) or text.startswith(("http://", "https://")):
+            resolved.append({to_iri(text, index.base): 1.0})
+            continue
+        found = names.candidates(fold(text), DETAILED)
+        resolved.append({names.entries[i].iri: s for i, s in found if s >= PERSON_NAME_MATCH})
+    return resolved
 
 
 def _entry_kind(index: ReconcileIndex, iri: str) -> str | None:
@@ -334,21 +355,9 @@ def _year_feature(values: list[Any], years: list[int]) -> float:
     return sum(got) / len(got) if got else 0.0
 
 
-def _people_feature(values: list[Any], people: list[Any], base: str, own: str) -> float:
-    """Share of the supplied co-authors (names ≥ 0.85 similar count by their similarity, ids exactly)."""
-    iris = {p.iri for p in people if p.iri != own}
-    names = [fold(p.name) for p in people if p.iri != own]
-    got: list[float] = []
-    for value in values:
-        if isinstance(value, EntityValue):
-            got.append(1.0 if to_iri(value.id, base) in iris else 0.0)
-            continue
-        text = str(value)
-        if text.startswith(("http://", "https://")):
-            got.append(1.0 if text in iris else 0.0)
-            continue
-        best = max((name_similarity(fold(text), [n]) for n in names), default=0.0)
-        got.append(best if best >= 0.85 else 0.0)
+def _people_feature(resolved: list[dict[str, float]], linked: set[str], own: str) -> float:
+    """Mean over the supplied co-authors of the best similarity of a person they may name who wrote with `own`."""
+    got = [max((s for iri, s in r.items() if iri in linked and iri != own), default=0.0) for r in resolved]
     return sum(got) / len(got) if got else 0.0
 
 
@@ -362,7 +371,7 @@ def _identifier_feature(pid: str, values: list[Any], externals: list[str]) -> fl
     return sum(got) / len(got) if got else 0.0
 
 
-def score_candidate(prep: Prepared, entry: Entry, facts: Facts, index: ReconcileIndex) -> Scored:
+def score_candidate(prep: Prepared, entry: Entry, facts: Facts, index: ReconcileIndex, coauthors: set[str]) -> Scored:
     similarity = prep.pool.get(entry.iri)
     candidate = Scored(
         key=entry.iri,
@@ -374,9 +383,9 @@ def score_candidate(prep: Prepared, entry: Entry, facts: Facts, index: Reconcile
     for pid, values in prep.properties:
         if entry.kind not in QUERY_PROPERTIES[pid][2]:
             value = 0.0
-        elif pid in ("coauthor", "author"):
-            people = facts.coauthors if entry.kind == "person" else facts.authors
-            value = _people_feature(values, people, index.base, entry.iri)
+        elif pid in PEOPLE_PIDS:
+            linked = coauthors if entry.kind == "person" else {a.iri for a in facts.authors}
+            value = _people_feature(prep.people[pid], linked, entry.iri)
         elif pid == "year":
             value = _year_feature(values, facts.years)
         elif pid == "category":
@@ -411,8 +420,8 @@ def describe(entry: Entry, facts: Facts) -> str:
             parts.append(", ".join(names) + (" et al." if len(facts.authors) > 3 else ""))
         return " · ".join(parts)
     if entry.kind == "category":
-        return f"{entry.label or entry.name}, {len(facts.papers)} papers"
-    count = len(facts.papers) or entry.papers
+        return f"{entry.label or entry.name}, {facts.count} paper{'' if facts.count == 1 else 's'}"
+    count = facts.count or entry.papers
     parts.append(f"{count} paper{'' if count == 1 else 's'}")
     if facts.years:
         first, last = min(facts.years), max(facts.years)
@@ -430,35 +439,29 @@ def display_name(entry: Entry) -> str:
     return entry.name
 
 
-async def load_facts(engine: Engine, index: ReconcileIndex, iris: list[str], *, people: bool) -> dict[str, Facts]:
-    by_kind: dict[str, list[str]] = {kind: [] for kind in TYPES}
-    for iri in dict.fromkeys(iris):
-        entry = index.entry(iri)
-        if entry is not None:
-            by_kind[entry.kind].append(iri)
-    facts: dict[str, Facts] = {}
-    facts.update(await person_facts(engine, by_kind["person"], coauthors=people))
-    facts.update(await paper_facts(engine, by_kind["paper"]))
-    facts.update(await tagged_facts(engine, by_kind["organization"] + by_kind["category"]))
-    return facts
+FACT_PIDS = frozenset({"year", "category", "organization", "author", "coauthor"})
 
 
 async def reconcile_batch(engine: Engine, index: ReconcileIndex, batch: dict[str, ReconQuery]) -> dict[str, Any]:
+    """Score every query's pool (facts fetched only where a property needs them), then describe the results."""
     prepared = [prepare(key, query, index) for key, query in batch.items()]
-    people = any(pid in ("coauthor", "author") for p in prepared for pid, _ in p.properties)
-    facts = await load_facts(engine, index, [iri for p in prepared for iri in p.pool], people=people)
-    out: dict[str, Any] = {}
+    needs_facts = [iri for p in prepared if any(pid in FACT_PIDS for pid, _ in p.properties) for iri in p.pool]
+    persons = [iri for p in prepared if p.people for iri in p.pool if _entry_kind(index, iri) == "person"]
+    named = [iri for p in prepared for values in p.people.values() for r in values for iri in r]
+    facts, pairs = await asyncio.gather(load_facts(engine, index, needs_facts), coauthor_pairs(engine, persons, named))
+    results: list[tuple[str, list[Scored]]] = []
     for prep in prepared:
         ranked: list[Scored] = []
         for iri in prep.pool:
             entry = index.entry(iri)
             if entry is not None:
-                ranked.append(score_candidate(prep, entry, facts.get(iri, Facts()), index))
+                ranked.append(score_candidate(prep, entry, facts.get(iri, Facts()), index, pairs.get(iri, set())))
         ranked.sort(key=lambda c: (-c.score, -(index.by_iri[c.key].papers), display_name(index.by_iri[c.key]), c.key))
-        ranked = ranked[: prep.limit]
-        decide_match(ranked)
-        out[prep.key] = {"result": [_candidate_json(c, index, facts) for c in ranked]}
-    return out
+        decide_match(ranked)  # before the cut: a runner-up beyond `limit` still makes the top ambiguous
+        results.append((prep.key, ranked[: prep.limit]))
+    shown = [c.key for _, ranked in results for c in ranked if c.key not in facts]
+    facts.update(await load_facts(engine, index, shown))
+    return {key: {"result": [_candidate_json(c, index, facts) for c in ranked]} for key, ranked in results}
 
 
 def _candidate_json(candidate: Scored, index: ReconcileIndex, facts: Mapping[str, Facts]) -> dict[str, Any]:
@@ -503,7 +506,7 @@ def extend_values(pid: str, entry: Entry, facts: Facts, index: ReconcileIndex) -
     if pid == "papers":
         return [_ref(p.iri, p.name, base) for p in facts.papers]
     if pid == "paper_count":
-        return [{"int": len(facts.papers)}]
+        return [{"int": facts.count}]
     if pid == "coauthors":
         return [_ref(p.iri, p.name, base) for p in facts.coauthors]
     if pid == "authors":
@@ -535,7 +538,8 @@ async def extend_batch(engine: Engine, index: ReconcileIndex, query: ExtendQuery
     limits = {prop.id: _cell_limit(prop) for prop in query.properties}
     iris = {identifier: to_iri(identifier, index.base) for identifier in query.ids}
     people = any(p.id == "coauthors" for p in query.properties)
-    facts = await load_facts(engine, index, list(iris.values()), people=people)
+    tagged = any(p.id == "papers" for p in query.properties)
+    facts = await load_facts(engine, index, list(iris.values()), people=people, lists=tagged)
     meta: list[dict[str, Any]] = []
     for prop in query.properties:
         name, value_type = next(props[prop.id] for props in EXTEND_PROPERTIES.values() if prop.id in props)
@@ -716,7 +720,8 @@ async def preview(
     entry = index.entry(to_iri(id, index.base))
     if entry is None:
         raise ApiError.not_found(f"no entity {id!r}")
-    facts = (await load_facts(engine, index, [entry.iri], people=entry.kind == "person")).get(entry.iri, Facts())
+    found = await load_facts(engine, index, [entry.iri], people=entry.kind == "person", lists=True)
+    facts = found.get(entry.iri, Facts())
     page = f"{request.base_url}id/{quote(to_id(entry.iri, index.base), safe='/:.-_~')}"
     lines = [f"<p class=d>{html.escape(describe(entry, facts))}</p>"]
     if entry.kind == "person" and facts.coauthors:

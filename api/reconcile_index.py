@@ -43,13 +43,19 @@ INDEX_MAX_BYTES = 4_000_000_000
 LINKS_GRAPH = "id/graph/links"
 
 _QUERIES = {
+    # DISTINCT sub-selects first: the union default graph repeats each fact once per page stating it
     "person": """
-SELECT ?x ?name ?homonym (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
-  ?x a schema:Person ; schema:name ?name .
-  OPTIONAL { ?x skg:homonymNumber ?homonym }
-  OPTIONAL { ?paper schema:author ?x }
-} GROUP BY ?x ?name ?homonym""",
-    "paper": "SELECT DISTINCT ?x ?name WHERE { ?x a schema:ScholarlyArticle ; schema:name ?name }",
+SELECT ?x ?name ?homonym ?papers WHERE {
+  { SELECT DISTINCT ?x WHERE { ?x a schema:Person } }
+  { SELECT DISTINCT ?x ?name WHERE { ?x schema:name ?name } }
+  OPTIONAL { SELECT DISTINCT ?x ?homonym WHERE { ?x skg:homonymNumber ?homonym } }
+  OPTIONAL { SELECT ?x (COUNT(DISTINCT ?paper) AS ?papers) WHERE { ?paper schema:author ?x } GROUP BY ?x }
+}""",
+    "paper": """
+SELECT ?x ?name WHERE {
+  { SELECT DISTINCT ?x WHERE { ?x a schema:ScholarlyArticle } }
+  { SELECT DISTINCT ?x ?name WHERE { ?x schema:name ?name } }
+}""",
     "organization": """
 SELECT ?x ?name (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
   ?x a schema:Organization ; schema:identifier ?name .

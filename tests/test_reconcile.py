@@ -148,6 +148,8 @@ def test_homonyms_never_both_match(client: httpx.Client) -> None:
     assert [r["score"] for r in results[:2]] == [100.0, 100.0]
     assert not any(r["match"] for r in results)
     assert {r["name"] for r in results[:2]} == {"Sehoon Kim", "Sehoon Kim 0001"}
+    only = reconcile(client, {"q": {"query": "Sehoon Kim", "type": "person", "limit": 1}})["q"]
+    assert len(only) == 1 and only[0]["match"] is False  # the runner-up cut by `limit` still counts
 
 
 @pytest.mark.parametrize(
