@@ -16,6 +16,7 @@ from scholarkg.queries.execute import (
     QueryResult,
     QuerySyntaxError,
 )
+from scholarkg.queries.federation import RemoteServiceError
 from scholarkg.queries.guard import ForbiddenServiceError
 from scholarkg.queries.workers import QueryTimeoutError, WorkerCrashedError
 
@@ -38,6 +39,8 @@ async def run_engine_query(engine: Engine, request: QueryRequest) -> QueryResult
         raise ApiError.not_acceptable(f"a {error.kind} result", offers) from None
     except QueryTimeoutError as error:
         raise ApiError.timeout(str(error)) from None
+    except RemoteServiceError as error:
+        raise ApiError.bad_gateway(error.endpoint, str(error)) from None
     except (QueryEvaluationError, WorkerCrashedError) as error:
         log.error("query failed: %s", error)
         raise ApiError(500, "query-failed", f"the query failed while running: {error}") from None

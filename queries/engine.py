@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Mapping
@@ -13,10 +14,11 @@ from scholarkg.loader.settings import Settings
 from scholarkg.loader.snapshots import Snapshots
 from scholarkg.loader.store import GraphStore
 from scholarkg.queries.catalog import StoredQuery
-from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
-from scholarkg.queries.guard import check_remote_targets
+from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
+from scholarkg.queries.federation import RemoteServiceError, ServiceGateway, bind_service_variables
+from scholarkg.queries.guard import check_remote_targets, remote_targets
 from scholarkg.queries.parameters import bind_parameters
-from scholarkg.queries.workers import QueryPool
+from scholarkg.queries.workers import QueryPool, WorkerCrashedError
 
 Term = NamedNode | Literal
 
@@ -31,6 +33,8 @@ class Engine:
         snapshot_dir = Path(f"{settings.store}.snapshots")
         self.snapshots = Snapshots(store.store, snapshot_dir)
         self.pool = QueryPool(workers or settings.query_workers, settings.query_timeout)
+        self._gateway: ServiceGateway | None = None
+        self._gateway_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, *, workers: int | None = None) -> Engine:
@@ -39,13 +43,45 @@ class Engine:
     def close(self) -> None:
         self.pool.close()
         self.snapshots.close()
+        if self._gateway is not None:
+            self._gateway.close()
+
+    def gateway(self) -> ServiceGateway:
+        """The SERVICE gateway (queries/federation.py), started on the first query that calls a remote endpoint."""
+        with self._gateway_lock:
+            if self._gateway is None:
+                self._gateway = ServiceGateway(
+                    self.settings.service_allowlist,
+                    timeout=self.settings.service_timeout,
+                    max_rows=self.settings.service_max_rows,
+                    max_bytes=self.settings.service_max_bytes,
+                )
+            return self._gateway
 
     # -- reading ------------------------------------------------------------------------------------
     def query(self, request: QueryRequest) -> QueryResult:
-        """The chokepoint: SERVICE allow-list, caps from settings, time limit via the pool."""
-        check_remote_targets(request.text, self.settings.service_allowlist)
-        with self.snapshots.lease() as snapshot:
-            return self.pool.run(str(snapshot), request)
+        """The chokepoint: SERVICE allow-list, caps from settings, time limit via the pool; SERVICE calls go
+        through the gateway (per-call time limit, row cap, failures as RemoteServiceError naming the endpoint)."""
+        text = bind_service_variables(request.text, request.bindings) if request.bindings else request.text
+        check_remote_targets(text, self.settings.service_allowlist)
+        if not remote_targets(text):
+            with self.snapshots.lease() as snapshot:
+                return self.pool.run(str(snapshot), request)
+        gateway = self.gateway()
+        routed = gateway.route(text, base_iri=request.base_iri)
+        try:
+            with self.snapshots.lease() as snapshot:
+                try:
+                    result = self.pool.run(str(snapshot), dataclasses.replace(request, text=routed.text))
+                except (QueryEvaluationError, WorkerCrashedError):
+                    failed, _ = gateway.outcome(routed)
+                    if failed is not None:
+                        raise RemoteServiceError(failed.endpoint, failed.failure or "failed") from None
+                    raise
+            _, truncated = gateway.outcome(routed)
+            return dataclasses.replace(result, truncated=True) if truncated else result
+        finally:
+            gateway.release(routed)
 
     def request(self, text: str, **overrides: object) -> QueryRequest:
         """A QueryRequest with this engine's row and byte caps."""
