@@ -70,6 +70,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         entities,
         export,
         graph_store,
+        links,
         papers,
         reconcile,
         sources,
@@ -78,8 +79,11 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         void,
     )
 
-    routers = (sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui, reconcile)
-    for module in routers:
+    modules = (
+        *(sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui),
+        *(links, reconcile),
+    )
+    for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(ReconcileCORS)
