@@ -21,7 +21,6 @@ import bisect
 import heapq
 import json
 import math
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -31,6 +30,7 @@ from pyoxigraph import NamedNode
 from rapidfuzz import fuzz, process
 
 from scholarkg.api.reconcile_scoring import fold, name_similarity, tokens
+from scholarkg.linking.identifiers import IdentifierError, is_external_iri, parse_identifier
 from scholarkg.queries.engine import Engine
 from scholarkg.queries.execute import ROWS_FORMAT
 
@@ -175,43 +175,34 @@ def _rows(engine: Engine, text: str) -> list[dict[str, object]]:
     return found
 
 
-_ID_FORMS: dict[str, tuple[str, str]] = {
-    # scheme: (IRI form, bare form accepted when the property names the scheme); group 1 is the key
-    "orcid": (r"https?://orcid\.org/(\d{4}-\d{4}-\d{4}-\d{3}[\dX])/?", r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])"),
-    "doi": (r"https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)", r"(?:doi:)?(10\.\d{4,9}/\S+)"),
-    "arxiv": (
-        r"https?://arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5}|[a-z-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?",
-        r"(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z-]+(?:\.[a-z]{2})?/\d{7})(?:v\d+)?",
-    ),
-    "wikidata": (r"https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/(Q\d+)", r"(Q\d+)"),
-    "dblp": (r"https?://dblp\.org/((?:pid|rec)/[^\s?#]+?)(?:\.html)?", r"((?:pid|rec)/\S+|[^\s/]+/[^\s]+)"),
-    "openalex": (r"https?://openalex\.org/([WAIS]\d+)", r"([WAIS]\d+)"),
-}
-ID_SCHEMES = tuple(_ID_FORMS)
+ID_SCHEMES = ("orcid", "doi", "arxiv", "wikidata", "dblp", "openalex")  # query/extension property ids
+_PARSER_SCHEMES = {"dblp": ("dblp-person", "dblp-record")}
 
 
 def identifier_key(value: str, scheme: str | None = None) -> str | None:
-    """`scheme:key` for an identifier (an IRI of any scheme, or a bare form of `scheme`), else None.
+    """`scheme:key` for an identifier — an IRI of any scheme, or a bare form of `scheme` — else None.
 
-    Case-insensitive where the scheme is (DOI, arXiv, ORCID's X); dblp keys are the whole path (`pid/72/3011-1`).
+    Parsing, validation (ORCID check character, arXiv dates, …) and normalisation (DOI case, arXiv version,
+    dblp `.html`) are the linking package's (`linking/identifiers.py`); both dblp schemes key as `dblp:pid/…`
+    and `dblp:rec/…`.
     """
     text = value.strip()
-    for name, (iri_form, bare_form) in _ID_FORMS.items():
-        if scheme is not None and name != scheme:
+    if scheme is None:
+        if not is_external_iri(text):
+            return None
+        candidates: tuple[str | None, ...] = (None,)
+    else:
+        candidates = _PARSER_SCHEMES.get(scheme, (scheme,))
+    for candidate in candidates:
+        try:
+            found = parse_identifier(text, candidate)
+        except IdentifierError:
             continue
-        found = re.fullmatch(iri_form, text, re.IGNORECASE)
-        if found is None and scheme is not None:
-            found = re.fullmatch(bare_form, text, re.IGNORECASE)
-        if found is None:
-            continue
-        key = found.group(1)
-        if name in ("doi", "arxiv"):
-            key = key.lower()
-        elif name in ("orcid", "wikidata", "openalex"):
-            key = key.upper()
-        elif name == "dblp" and not key.startswith(("pid/", "rec/")):
-            key = "pid/" + key
-        return f"{name}:{key}"
+        if found.scheme == "dblp-person":
+            return f"dblp:pid/{found.key}"
+        if found.scheme == "dblp-record":
+            return f"dblp:rec/{found.key}"
+        return f"{found.scheme}:{found.key}"
     return None
 
 

@@ -107,7 +107,8 @@ def test_at_most_one_match_and_only_the_top(candidates: list[tuple[float, bool, 
     ("value", "scheme", "key"),
     [
         ("https://orcid.org/0000-0002-1825-0097", None, "orcid:0000-0002-1825-0097"),
-        ("0000-0002-1825-009x", "orcid", "orcid:0000-0002-1825-009X"),
+        ("0000-0002-1694-233x", "orcid", "orcid:0000-0002-1694-233X"),
+        ("0000-0002-1825-0098", "orcid", None),  # wrong check character
         ("0000-0002-1825-0097", None, None),  # a bare form needs the property to name its scheme
         ("https://doi.org/10.48550/ARXIV.2310.17157", None, "doi:10.48550/arxiv.2310.17157"),
         ("doi:10.1145/3-X", "doi", "doi:10.1145/3-x"),
