@@ -5,22 +5,25 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode
 
 from scholarkg.loader.settings import Settings
 from scholarkg.loader.snapshots import Snapshots
-from scholarkg.loader.store import GraphStore
+from scholarkg.loader.store import GraphStore, SourceInfo
 from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
-from scholarkg.queries.federation import RemoteServiceError, ServiceGateway, bind_service_variables
+from scholarkg.queries.federation import RemoteServiceError, Routed, ServiceGateway, bind_service_variables
+from scholarkg.queries.follow import follow_links_text, parse_flag
 from scholarkg.queries.guard import check_remote_targets, remote_targets
-from scholarkg.queries.parameters import bind_parameters
+from scholarkg.queries.parameters import ParameterError, bind_parameters
 from scholarkg.queries.workers import QueryPool, WorkerCrashedError
 
 Term = NamedNode | Literal
+T = TypeVar("T")
 
 
 class Engine:
@@ -32,7 +35,17 @@ class Engine:
         self.write_lock = threading.Lock()
         snapshot_dir = Path(f"{settings.store}.snapshots")
         self.snapshots = Snapshots(store.store, snapshot_dir)
-        self.pool = QueryPool(workers or settings.query_workers, settings.query_timeout)
+        self.pool = QueryPool(
+            workers or settings.query_workers,
+            settings.query_timeout,
+            queue_timeout=settings.queue_timeout,
+            slow_seconds=settings.slow_query_seconds,
+            slow_workers=settings.slow_query_workers,
+            client_limit=settings.client_concurrency,
+        )
+        self._cache: dict[str, object] = {}
+        self._cache_lock = threading.Lock()
+        self._generation = 0
         self._gateway: ServiceGateway | None = None
         self._gateway_lock = threading.Lock()
 
@@ -46,8 +59,40 @@ class Engine:
         if self._gateway is not None:
             self._gateway.close()
 
+    # -- reading ------------------------------------------------------------------------------------
+    def query(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
+        """The chokepoint: SERVICE allow-list, caps from settings, queue bound and time limit via the pool;
+        SERVICE calls go through the gateway (per-call time limit, row cap, RemoteServiceError naming the
+        endpoint)."""
+        request, routed = self._federate(request)
+        try:
+            with self.snapshots.lease() as snapshot:
+                try:
+                    result = self.pool.run(str(snapshot), request, client=client)
+                except (QueryEvaluationError, WorkerCrashedError):
+                    self._raise_remote_failure(routed)
+                    raise
+            return self._settle(routed, result)
+        finally:
+            self._release(routed)
+
+    async def query_async(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
+        """`query` for the event loop: the same checks, awaiting the worker's pipe instead of a thread."""
+        request, routed = self._federate(request)
+        try:
+            with self.snapshots.lease() as snapshot:
+                try:
+                    result = await self.pool.run_async(str(snapshot), request, client=client)
+                except (QueryEvaluationError, WorkerCrashedError):
+                    self._raise_remote_failure(routed)
+                    raise
+            return self._settle(routed, result)
+        finally:
+            self._release(routed)
+
+    # -- federation (queries/federation.py) ----------------------------------------------------------
     def gateway(self) -> ServiceGateway:
-        """The SERVICE gateway (queries/federation.py), started on the first query that calls a remote endpoint."""
+        """The SERVICE gateway, started on the first query that calls a remote endpoint."""
         with self._gateway_lock:
             if self._gateway is None:
                 self._gateway = ServiceGateway(
@@ -58,30 +103,30 @@ class Engine:
                 )
             return self._gateway
 
-    # -- reading ------------------------------------------------------------------------------------
-    def query(self, request: QueryRequest) -> QueryResult:
-        """The chokepoint: SERVICE allow-list, caps from settings, time limit via the pool; SERVICE calls go
-        through the gateway (per-call time limit, row cap, failures as RemoteServiceError naming the endpoint)."""
+    def _federate(self, request: QueryRequest) -> tuple[QueryRequest, Routed | None]:
+        """Bind `SERVICE ?param` to its IRI, let the guard decide, and point allowed targets at the gateway."""
         text = bind_service_variables(request.text, request.bindings) if request.bindings else request.text
         check_remote_targets(text, self.settings.service_allowlist)
         if not remote_targets(text):
-            with self.snapshots.lease() as snapshot:
-                return self.pool.run(str(snapshot), request)
-        gateway = self.gateway()
-        routed = gateway.route(text, base_iri=request.base_iri)
-        try:
-            with self.snapshots.lease() as snapshot:
-                try:
-                    result = self.pool.run(str(snapshot), dataclasses.replace(request, text=routed.text))
-                except (QueryEvaluationError, WorkerCrashedError):
-                    failed, _ = gateway.outcome(routed)
-                    if failed is not None:
-                        raise RemoteServiceError(failed.endpoint, failed.failure or "failed") from None
-                    raise
-            _, truncated = gateway.outcome(routed)
-            return dataclasses.replace(result, truncated=True) if truncated else result
-        finally:
-            gateway.release(routed)
+            return request, None
+        routed = self.gateway().route(text, base_iri=request.base_iri)
+        return dataclasses.replace(request, text=routed.text), routed
+
+    def _raise_remote_failure(self, routed: Routed | None) -> None:
+        if routed is not None and self._gateway is not None:
+            failed, _ = self._gateway.outcome(routed)
+            if failed is not None:
+                raise RemoteServiceError(failed.endpoint, failed.failure or "failed") from None
+
+    def _settle(self, routed: Routed | None, result: QueryResult) -> QueryResult:
+        if routed is None or self._gateway is None:
+            return result
+        _, truncated = self._gateway.outcome(routed)
+        return dataclasses.replace(result, truncated=True) if truncated else result
+
+    def _release(self, routed: Routed | None) -> None:
+        if routed is not None and self._gateway is not None:
+            self._gateway.release(routed)
 
     def request(self, text: str, **overrides: object) -> QueryRequest:
         """A QueryRequest with this engine's row and byte caps."""
@@ -97,8 +142,29 @@ class Engine:
     def bind(self, stored: StoredQuery, raw: Mapping[str, str]) -> dict[str, Term]:
         return bind_parameters(stored, raw, self.lookup, base_iri=self.settings.base_iri)
 
-    def run_stored(self, stored: StoredQuery, raw: Mapping[str, str], fmt: str = ROWS_FORMAT) -> QueryResult:
+    def prepare(self, stored: StoredQuery, raw: Mapping[str, str]) -> tuple[StoredQuery, dict[str, Term]]:
+        """Bind the parameters; `follow_links=true` (default off) on a person-taking query treats accepted
+        owl:sameAs between local persons (the links graph) as one person (queries/follow.py)."""
+        raw = dict(raw)
+        flag = raw.pop("follow_links", None)
         bindings = self.bind(stored, raw)
+        if flag is None:
+            return stored, bindings
+        try:
+            follow = parse_flag(flag)
+        except ValueError as error:
+            raise ParameterError("follow_links", str(error)) from None
+        persons = {p.name: bindings[p.name] for p in stored.parameters if p.type == "person"}
+        if not persons:
+            raise ParameterError("follow_links", f"{stored.name!r} takes no person parameter")
+        if not follow:
+            return stored, bindings
+        base = self.settings.base_iri
+        text = follow_links_text(stored.text, persons, f"{base}id/graph/links", f"{base}id/person/")  # type: ignore[arg-type]
+        return stored.model_copy(update={"text": text}), bindings
+
+    def run_stored(self, stored: StoredQuery, raw: Mapping[str, str], fmt: str = ROWS_FORMAT) -> QueryResult:
+        stored, bindings = self.prepare(stored, raw)
         return self.query(self.stored_request(stored, bindings, fmt))
 
     def stored_request(self, stored: StoredQuery, bindings: Mapping[str, Term], fmt: str = ROWS_FORMAT) -> QueryRequest:
@@ -116,9 +182,18 @@ class Engine:
         """SPARQL Update on the live store (transactional), then a fresh snapshot for readers."""
         check_remote_targets(text, self.settings.service_allowlist)
         with self.write_lock:
-            self.store.store.update(text, base_iri=base_iri)
+            try:
+                self.store.store.update(text, base_iri=base_iri)
+            finally:
+                self._forget()
             self.snapshots.refresh()
 
     def changed(self) -> None:
         """Call after writing to `self.store` directly (under `write_lock`)."""
+        self._forget()
         self.snapshots.refresh()
+
+    def _forget(self) -> None:
+        with self._cache_lock:
+            self._generation += 1
+            self._cache.clear()
