@@ -2,8 +2,7 @@
 
     python -m bench.reconcile --papers 100000 [--seed 1] [--repeat 15] [--json OUT]
 
-The corpus comes from `bench.generate` (the suite's generator) when it is there, else from the seed pages
-copied with distinct titles and owners (`bench.run.synthesize`). Pages are parsed and mapped by the loader
+The corpus comes from `bench.generate` (the suite's generator). Pages are parsed and mapped by the loader
 and written with `bulk_extend` (this benchmark measures reconciliation, not loading). Then, in one run:
 
 - the name index build (first request after a write);
@@ -30,6 +29,7 @@ from typing import Any
 
 from pyoxigraph import Literal, Store
 
+from bench.generate import generate
 from scholarkg.api.reconcile import ReconQuery, reconcile_batch
 from scholarkg.api.reconcile_index import build_index
 from scholarkg.loader.identity import Iris
@@ -45,13 +45,6 @@ AS_OF = dt.date(2026, 11, 23)
 
 
 def corpus(directory: Path, papers: int, seed: int) -> tuple[list[Path], str]:
-    try:
-        from bench.generate import generate  # the suite's generator (issue 8), when it is on main
-    except ImportError:
-        from bench.run import synthesize
-
-        copies = max(0, round(papers / 177) - 1)  # the seeds hold 177 papers
-        return synthesize(directory, copies), f"seed copies ×{copies + 1}"
     generate(directory, papers, seed)
     return expand_paths([directory]), f"bench.generate --papers {papers} --seed {seed}"
 

@@ -128,6 +128,27 @@ class Engine:
         if routed is not None and self._gateway is not None:
             self._gateway.release(routed)
 
+    # -- cached facts (no store scan per request; dropped on every write) ----------------------------
+    def cached(self, name: str, compute: Callable[[], T]) -> T:
+        with self._cache_lock:
+            if name in self._cache:
+                return self._cache[name]  # type: ignore[return-value]
+            generation = self._generation
+        value = compute()
+        with self._cache_lock:
+            if generation == self._generation:  # no write happened while computing
+                self._cache.setdefault(name, value)
+        return value
+
+    def sources(self) -> list[SourceInfo]:
+        return list(self.cached("sources", self.store.sources))
+
+    def source_count(self) -> int:
+        return len(self.sources())
+
+    def statistics(self) -> dict[str, int]:
+        return dict(self.cached("statistics", self.store.stats))
+
     def request(self, text: str, **overrides: object) -> QueryRequest:
         """A QueryRequest with this engine's row and byte caps."""
         fields: dict[str, object] = {"max_rows": self.settings.max_rows, "max_bytes": self.settings.max_bytes}
