@@ -11,6 +11,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from scholarkg.api.cors import ReconcileCORS
 from scholarkg.api.errors import install_error_handlers
 from scholarkg.loader.backend import StoreBackend, open_backend
 from scholarkg.loader.identity import Iris
@@ -74,14 +75,19 @@ def create_app(settings: Settings, store: StoreBackend | None = None) -> FastAPI
         graph_store,
         links,
         papers,
+        reconcile,
         sources,
         sparql,
         ui,
         void,
     )
 
-    modules = (sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui, links)
+    modules = (
+        *(sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui),
+        *(links, reconcile),
+    )
     for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(ReconcileCORS)
     return app

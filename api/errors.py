@@ -99,6 +99,11 @@ class ApiError(Exception):
 
     # -- not the client's fault -------------------------------------------------------------------
     @classmethod
+    def bad_gateway(cls, endpoint: str, message: str) -> ApiError:
+        """A remote SPARQL endpoint failed (SERVICE): names it, never repeats what it sent."""
+        return cls(502, "service-failed", message, endpoint=endpoint)
+
+    @classmethod
     def timeout(cls, message: str) -> ApiError:
         return cls(503, "query-timeout", message, headers={"Retry-After": "1"})
 

@@ -15,6 +15,7 @@ from scholarkg.queries.execute import (
     QueryResult,
     QuerySyntaxError,
 )
+from scholarkg.queries.federation import RemoteServiceError
 from scholarkg.queries.guard import ForbiddenServiceError
 from scholarkg.queries.workers import QueryBusyError, QueryTimeoutError, WorkerCrashedError
 
@@ -38,6 +39,8 @@ async def run_engine_query(engine: Engine, request: QueryRequest, client: str | 
         raise ApiError.not_acceptable(error.what, offers) from None
     except QueryTimeoutError as error:
         raise ApiError.timeout(str(error)) from None
+    except RemoteServiceError as error:
+        raise ApiError.bad_gateway(error.endpoint, str(error)) from None
     except QueryBusyError as error:
         raise ApiError.busy(str(error), retry_after=error.retry_after) from None
     except (QueryEvaluationError, WorkerCrashedError) as error:

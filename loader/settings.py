@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     service_allowlist: list[str] = Field(
         default_factory=list, description="Hosts SERVICE / LOAD may reach (empty: none)"
     )
+    service_timeout: float = Field(5.0, gt=0, description="Seconds one SERVICE call may take (connect + answer)")
+    service_max_rows: int = Field(10_000, gt=0, description="Rows kept from one SERVICE call's answer")
+    service_max_bytes: int = Field(20_000_000, gt=0, description="Bytes read from one SERVICE call's answer")
 
     @field_validator("store", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import threading
 from collections.abc import Callable, Mapping
@@ -16,12 +17,13 @@ from scholarkg.loader.settings import Settings
 from scholarkg.loader.snapshots import FixedSnapshot, Snapshots
 from scholarkg.loader.store import GraphStore, SourceInfo
 from scholarkg.queries.catalog import StoredQuery
-from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
+from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
+from scholarkg.queries.federation import RemoteServiceError, Routed, ServiceGateway, bind_service_variables
 from scholarkg.queries.follow import follow_links_text, parse_flag
-from scholarkg.queries.guard import check_remote_targets
+from scholarkg.queries.guard import check_remote_targets, remote_targets
 from scholarkg.queries.parameters import ParameterError, bind_parameters
 from scholarkg.queries.remote_execute import run_remote_query
-from scholarkg.queries.workers import QueryPool
+from scholarkg.queries.workers import QueryPool, WorkerCrashedError
 
 Term = NamedNode | Literal
 T = TypeVar("T")
@@ -62,6 +64,8 @@ class Engine:
         self._cache: dict[str, object] = {}
         self._cache_lock = threading.Lock()
         self._generation = 0
+        self._gateway: ServiceGateway | None = None
+        self._gateway_lock = threading.Lock()
 
     @classmethod
     def open(cls, settings: Settings, *, workers: int | None = None) -> Engine:
@@ -79,25 +83,85 @@ class Engine:
             self.pool.close()
         if self.snapshots is not None:
             self.snapshots.close()
+        if self._gateway is not None:
+            self._gateway.close()
 
     # -- reading ------------------------------------------------------------------------------------
     def query(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
-        """The chokepoint: SERVICE allow-list, caps from settings, queue bound and time limit via the pool."""
-        check_remote_targets(request.text, self.settings.service_allowlist)
+        """The chokepoint: SERVICE allow-list, caps from settings, queue bound and time limit via the pool;
+        SERVICE calls go through the gateway (per-call time limit, row cap, RemoteServiceError naming the
+        endpoint). A remote engine gets the guarded query over the SPARQL Protocol."""
         if isinstance(self.store, RemoteStore):
+            check_remote_targets(request.text, self.settings.service_allowlist)
             return run_remote_query(self.store, request, self.settings.query_timeout)
         assert self.snapshots is not None and self.pool is not None
-        with self.snapshots.lease() as snapshot:
-            return self.pool.run(str(snapshot), request, client=client)
+        request, routed = self._federate(request)
+        try:
+            with self.snapshots.lease() as snapshot:
+                try:
+                    result = self.pool.run(str(snapshot), request, client=client)
+                except (QueryEvaluationError, WorkerCrashedError):
+                    self._raise_remote_failure(routed)
+                    raise
+            return self._settle(routed, result)
+        finally:
+            self._release(routed)
 
     async def query_async(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
         """`query` for the event loop: the same checks, awaiting the worker's pipe instead of a thread."""
-        check_remote_targets(request.text, self.settings.service_allowlist)
         if isinstance(self.store, RemoteStore):  # an HTTP call: run it in a thread, off the event loop
+            check_remote_targets(request.text, self.settings.service_allowlist)
             return await asyncio.to_thread(run_remote_query, self.store, request, self.settings.query_timeout)
         assert self.snapshots is not None and self.pool is not None
-        with self.snapshots.lease() as snapshot:
-            return await self.pool.run_async(str(snapshot), request, client=client)
+        request, routed = self._federate(request)
+        try:
+            with self.snapshots.lease() as snapshot:
+                try:
+                    result = await self.pool.run_async(str(snapshot), request, client=client)
+                except (QueryEvaluationError, WorkerCrashedError):
+                    self._raise_remote_failure(routed)
+                    raise
+            return self._settle(routed, result)
+        finally:
+            self._release(routed)
+
+    # -- federation (queries/federation.py) ----------------------------------------------------------
+    def gateway(self) -> ServiceGateway:
+        """The SERVICE gateway, started on the first query that calls a remote endpoint."""
+        with self._gateway_lock:
+            if self._gateway is None:
+                self._gateway = ServiceGateway(
+                    self.settings.service_allowlist,
+                    timeout=self.settings.service_timeout,
+                    max_rows=self.settings.service_max_rows,
+                    max_bytes=self.settings.service_max_bytes,
+                )
+            return self._gateway
+
+    def _federate(self, request: QueryRequest) -> tuple[QueryRequest, Routed | None]:
+        """Bind `SERVICE ?param` to its IRI, let the guard decide, and point allowed targets at the gateway."""
+        text = bind_service_variables(request.text, request.bindings) if request.bindings else request.text
+        check_remote_targets(text, self.settings.service_allowlist)
+        if not remote_targets(text):
+            return request, None
+        routed = self.gateway().route(text, base_iri=request.base_iri)
+        return dataclasses.replace(request, text=routed.text), routed
+
+    def _raise_remote_failure(self, routed: Routed | None) -> None:
+        if routed is not None and self._gateway is not None:
+            failed, _ = self._gateway.outcome(routed)
+            if failed is not None:
+                raise RemoteServiceError(failed.endpoint, failed.failure or "failed") from None
+
+    def _settle(self, routed: Routed | None, result: QueryResult) -> QueryResult:
+        if routed is None or self._gateway is None:
+            return result
+        _, truncated = self._gateway.outcome(routed)
+        return dataclasses.replace(result, truncated=True) if truncated else result
+
+    def _release(self, routed: Routed | None) -> None:
+        if routed is not None and self._gateway is not None:
+            self._gateway.release(routed)
 
     # -- cached facts (no store scan per request; dropped on every write) ----------------------------
     def cached(self, name: str, compute: Callable[[], T]) -> T:

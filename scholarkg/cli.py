@@ -511,6 +511,7 @@ def list_queries() -> None:
 def _run_and_print(settings: Settings, action: object) -> None:
     from scholarkg.queries.engine import Engine
     from scholarkg.queries.execute import NotAcceptableError, QueryEvaluationError, QuerySyntaxError
+    from scholarkg.queries.federation import RemoteServiceError
     from scholarkg.queries.guard import ForbiddenServiceError
     from scholarkg.queries.parameters import ParameterError
     from scholarkg.queries.workers import QueryTimeoutError
@@ -519,7 +520,14 @@ def _run_and_print(settings: Settings, action: object) -> None:
     engine = Engine(settings, graph_store, workers=1, read_only=read_only)
     try:
         result = action(engine)  # type: ignore[operator]
-    except (QuerySyntaxError, ForbiddenServiceError, ParameterError, QueryTimeoutError, QueryEvaluationError) as error:
+    except (
+        QuerySyntaxError,
+        ForbiddenServiceError,
+        ParameterError,
+        QueryTimeoutError,
+        QueryEvaluationError,
+        RemoteServiceError,
+    ) as error:
         raise _fail(str(error)) from None
     except NotAcceptableError as error:
         formats = GRAPH_QUERY_FORMATS if error.kind == "graph" else SOLUTION_QUERY_FORMATS

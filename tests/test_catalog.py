@@ -10,6 +10,7 @@ import pytest
 from scholarkg.queries.catalog import QUERIES_DIR, CatalogError, Parameter, load_catalog, parse_stored_query
 
 EXPECTED_PARAMETERS = {
+    "external-profile": [("author", "person"), ("endpoint", "iri")],
     "author-papers": [("author", "person")],
     "category-papers": [("category", "category")],
     "category-papers-per-year": [("category", "category")],

@@ -1,0 +1,255 @@
+"""Federation: every SERVICE call a query makes goes through a local gateway with a time limit and a row cap.
+
+pyoxigraph evaluates `SERVICE <url>` itself (inside a query worker) with no timeout, no cap on what it
+fetches, and error messages that may quote the remote body. So, after the guard (`queries/guard.py`) has
+allowed the query's targets, `route_services` rewrites each `SERVICE` target to this process's gateway
+(`http://127.0.0.1:PORT/service/TOKEN`); the gateway forwards the call to the real endpoint with httpx:
+
+- at most `service_timeout` seconds per call (connect + read), at most `service_max_bytes` read;
+- the SPARQL JSON results cut to `service_max_rows` rows (the query's result is then marked truncated);
+- a failure (refused, timed out, HTTP error, not SPARQL JSON) is answered to pyoxigraph as an empty 502 and
+  recorded, so the engine raises `RemoteServiceError(endpoint, reason)` — the API's 502 names the endpoint
+  and a reason of ours, never the remote body. `SERVICE SILENT` keeps SPARQL's meaning (the call yields
+  nothing and the query goes on).
+
+The decision stays with the guard: the gateway re-checks every endpoint against the allow-list before it
+sends anything, and a rewritten query must name no endpoint but the gateway, else it is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urljoin
+
+import httpx
+from pyoxigraph import NamedNode
+
+from scholarkg.queries.guard import ForbiddenServiceError, check_remote_targets, remote_targets
+
+log = logging.getLogger(__name__)
+RESULTS_JSON = "application/sparql-results+json"
+_LEX = re.compile(
+    r"""
+      (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+    | (?P<comment>\#[^\n]*)
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
+    | (?P<word>[A-Za-z_\u00c0-\uffff][\w\u00b7\u00c0-\uffff.-]*(?::[\w\u00b7\u00c0-\uffff.%:\\-]*)?|:[\w.%:\\-]*)
+    | (?P<other>\S)
+    """,
+    re.VERBOSE,
+)
+
+
+class RemoteServiceError(RuntimeError):
+    """A SERVICE call failed; `endpoint` says which, `reason` how (never the remote body)."""
+
+    def __init__(self, endpoint: str, reason: str) -> None:
+        self.endpoint = endpoint
+        self.reason = reason
+        super().__init__(f"the SPARQL endpoint {endpoint} failed: {reason}")
+
+
+@dataclass
+class _Call:
+    endpoint: str
+    failure: str | None = None
+    truncated: bool = False
+
+
+@dataclass
+class Routed:
+    """A query whose SERVICE targets now point at the gateway; `tokens` name its calls there."""
+
+    text: str
+    tokens: list[str] = field(default_factory=list)
+
+
+def bind_service_variables(text: str, bindings: Mapping[str, object]) -> str:
+    """`SERVICE ?v` with `?v` bound to an IRI → `SERVICE <iri>` (written by the term's own serializer), so the
+    guard sees and decides on the endpoint. Other variables are left alone (and the guard refuses them)."""
+    out: list[str] = []
+    last = 0
+    tokens = [(m.lastgroup, m) for m in _LEX.finditer(text) if m.lastgroup not in ("string", "comment")]
+    for i, (kind, match) in enumerate(tokens):
+        if kind != "word" or match.group(0).upper() != "SERVICE":
+            continue
+        j = i + 1
+        if j < len(tokens) and tokens[j][1].group(0).upper() == "SILENT":
+            j += 1
+        if j < len(tokens) and tokens[j][0] == "var":
+            target = tokens[j][1]
+            term = bindings.get(target.group(0)[1:])
+            if isinstance(term, NamedNode):
+                out.append(text[last : target.start()])
+                out.append(str(term))
+                last = target.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+class ServiceGateway:
+    """A loopback HTTP server (threads) that forwards the SERVICE calls of routed queries."""
+
+    def __init__(self, allowlist: Iterable[object], *, timeout: float, max_rows: int, max_bytes: int) -> None:
+        self.allowlist = list(allowlist)
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self._calls: dict[str, _Call] = {}
+        self._lock = threading.Lock()
+        self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                query = parse_qs(self.path.partition("?")[2]).get("query", [""])[0]
+                gateway._serve(self, query)
+
+            def do_POST(self) -> None:
+                length = min(int(self.headers.get("Content-Length") or 0), 10_000_000)
+                body = self.rfile.read(length).decode("utf-8", "replace")
+                kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                query = parse_qs(body).get("query", [""])[0] if kind == "application/x-www-form-urlencoded" else body
+                gateway._serve(self, query)
+
+            def log_message(self, format: str, *args: object) -> None:
+                log.debug("gateway: " + format, *args)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/service/"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="scholarkg-service-gateway", daemon=True
+        )
+        self._thread.start()
+
+    # -- routing -------------------------------------------------------------------------------------
+    def route(self, text: str, *, base_iri: str | None = None) -> Routed:
+        """Point every SERVICE target of `text` (already allowed by the guard) at this gateway."""
+        out: list[str] = []
+        routed = Routed(text="")
+        last = 0
+        prefixes: dict[str, str] = {}
+        base = base_iri or ""
+        tokens = [(m.lastgroup, m) for m in _LEX.finditer(text) if m.lastgroup not in ("string", "comment")]
+        for i, (kind, match) in enumerate(tokens):
+            word = match.group(0).upper() if kind == "word" else ""
+            if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
+                prefixes[tokens[i + 1][1].group(0).rstrip(":")] = urljoin(base, tokens[i + 2][1].group(0)[1:-1])
+            elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
+                base = urljoin(base, tokens[i + 1][1].group(0)[1:-1])
+            elif word == "SERVICE":
+                j = i + 1
+                if j < len(tokens) and tokens[j][1].group(0).upper() == "SILENT":
+                    j += 1
+                if j >= len(tokens):
+                    continue
+                target_kind, target = tokens[j]
+                if target_kind == "iri":
+                    endpoint = urljoin(base, target.group(0)[1:-1])
+                elif target_kind == "word" and ":" in target.group(0):
+                    prefix, _, local = target.group(0).partition(":")
+                    if prefix not in prefixes:
+                        continue
+                    endpoint = prefixes[prefix] + local
+                else:
+                    continue
+                token = secrets.token_hex(12)
+                with self._lock:
+                    self._calls[token] = _Call(endpoint)
+                routed.tokens.append(token)
+                out.append(text[last : target.start()])
+                out.append(f"<{self.url}{token}>")
+                last = target.end()
+        out.append(text[last:])
+        routed.text = "".join(out)
+        reached = remote_targets(routed.text)
+        if len(reached) != len(remote_targets(text)) or any(not t.startswith(self.url) for t in reached):
+            self.release(routed)
+            raise ForbiddenServiceError("a SERVICE target could not be routed through the gateway; rewrite the query")
+        return routed
+
+    def outcome(self, routed: Routed) -> tuple[_Call | None, bool]:
+        """The first failed call of `routed` (None if none failed), and whether any call was cut."""
+        with self._lock:
+            calls = [self._calls[t] for t in routed.tokens if t in self._calls]
+        failed = next((c for c in calls if c.failure is not None), None)
+        return failed, any(c.truncated for c in calls)
+
+    def release(self, routed: Routed) -> None:
+        with self._lock:
+            for token in routed.tokens:
+                self._calls.pop(token, None)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._client.close()
+
+    # -- forwarding ------------------------------------------------------------------------------------
+    def _serve(self, handler: BaseHTTPRequestHandler, query: str) -> None:
+        token = handler.path.split("?")[0].rsplit("/", 1)[-1]
+        with self._lock:
+            call = self._calls.get(token)
+        if call is None:
+            self._reply(handler, 404, b"")
+            return
+        try:
+            body = self._forward(call, query)
+        except _CallFailed as failure:
+            call.failure = str(failure)
+            log.warning("SERVICE call to %s failed: %s", call.endpoint, failure)
+            self._reply(handler, 502, b"")
+            return
+        self._reply(handler, 200, body, RESULTS_JSON)
+
+    def _forward(self, call: _Call, query: str) -> bytes:
+        try:  # the guard decides again, on the endpoint this call would really reach
+            check_remote_targets(f"ASK {{ SERVICE {NamedNode(call.endpoint)} {{ }} }}", self.allowlist)
+        except (ForbiddenServiceError, ValueError) as error:
+            raise _CallFailed(f"not allowed ({error})") from None
+        try:
+            with self._client.stream(
+                "POST", call.endpoint, data={"query": query}, headers={"Accept": RESULTS_JSON}
+            ) as response:
+                if response.status_code != 200:
+                    raise _CallFailed(f"HTTP {response.status_code}")
+                raw = bytearray()
+                for chunk in response.iter_bytes():
+                    raw.extend(chunk)
+                    if len(raw) > self.max_bytes:
+                        raise _CallFailed(f"the response is larger than {self.max_bytes} bytes")
+        except httpx.TimeoutException:
+            raise _CallFailed(f"no answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as error:
+            raise _CallFailed(f"could not be reached ({type(error).__name__})") from None
+        try:
+            results = json.loads(raw)
+            bindings = results["results"]["bindings"]
+            assert isinstance(bindings, list)
+        except (ValueError, KeyError, TypeError, AssertionError):
+            raise _CallFailed("the answer is not SPARQL JSON results") from None
+        if len(bindings) > self.max_rows:
+            results["results"]["bindings"] = bindings[: self.max_rows]
+            call.truncated = True
+        return json.dumps(results).encode()
+
+    @staticmethod
+    def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, media: str = "text/plain") -> None:
+        handler.send_response(status)
+        handler.send_header("Content-Type", media)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+
+class _CallFailed(Exception):
+    pass
