@@ -112,7 +112,7 @@ def _write(engine: Engine, graph: Graph, quads: list[Quad], *, replace: bool) ->
     elif quads:
         parts.append(f"INSERT DATA {{\n{lines}\n}}")
     if parts:
-        engine.update(" ;\n".join(parts))
+        engine.update(" ;\n".join(parts), generated=True)
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (GSP)")
@@ -174,5 +174,5 @@ async def delete_graph(request: Request, engine: EngineDep, settings: SettingsDe
     assert graph is not None
     if not _exists(engine, graph):
         raise ApiError.not_found(f"no graph {graph}")
-    await run_in_threadpool(engine.update, f"DROP {_graph_token(graph)}")
+    await run_in_threadpool(lambda: engine.update(f"DROP {_graph_token(graph)}", generated=True))
     return Response(status_code=204)

@@ -32,8 +32,18 @@ class Settings(BaseSettings):
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries")
     load_seeds: bool = Field(True, description="`serve` loads the bundled seeds into an empty store")
     service_allowlist: list[str] = Field(
-        default_factory=list, description="Hosts SERVICE / LOAD may reach (empty: none)"
+        default_factory=list,
+        description="Endpoint URLs (scheme, host, port, path prefix) SERVICE / LOAD may reach (empty: none)",
     )
+
+    @field_validator("service_allowlist")
+    @classmethod
+    def _allowlist_entries_are_endpoint_urls(cls, value: list[str]) -> list[str]:
+        from scholarkg.queries.allowlist import parse_allowlist_entry
+
+        for entry in value:
+            parse_allowlist_entry(entry)  # a BadEndpointError (ValueError) names the entry
+        return value
 
     @field_validator("base_iri")
     @classmethod

@@ -13,8 +13,8 @@ from scholarkg.loader.settings import Settings
 from scholarkg.loader.snapshots import Snapshots
 from scholarkg.loader.store import GraphStore
 from scholarkg.queries.catalog import StoredQuery
-from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest, QueryResult
-from scholarkg.queries.guard import check_remote_targets
+from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
+from scholarkg.queries.guard import check_remote_targets, mentions_remote, scrub_remote_message
 from scholarkg.queries.parameters import bind_parameters
 from scholarkg.queries.workers import QueryPool
 
@@ -43,9 +43,14 @@ class Engine:
     # -- reading ------------------------------------------------------------------------------------
     def query(self, request: QueryRequest) -> QueryResult:
         """The chokepoint: SERVICE allow-list, caps from settings, time limit via the pool."""
-        check_remote_targets(request.text, self.settings.service_allowlist)
+        check_remote_targets(request.text, self.settings.service_allowlist, base_iri=request.base_iri)
         with self.snapshots.lease() as snapshot:
-            return self.pool.run(str(snapshot), request)
+            try:
+                return self.pool.run(str(snapshot), request)
+            except QueryEvaluationError as error:
+                if not mentions_remote(request.text):
+                    raise
+                raise QueryEvaluationError(scrub_remote_message(str(error))) from None
 
     def request(self, text: str, **overrides: object) -> QueryRequest:
         """A QueryRequest with this engine's row and byte caps."""
@@ -76,11 +81,20 @@ class Engine:
         )
 
     # -- writing ------------------------------------------------------------------------------------
-    def update(self, text: str, *, base_iri: str | None = None) -> None:
-        """SPARQL Update on the live store (transactional), then a fresh snapshot for readers."""
-        check_remote_targets(text, self.settings.service_allowlist)
+    def update(self, text: str, *, base_iri: str | None = None, generated: bool = False) -> None:
+        """SPARQL Update on the live store (transactional), then a fresh snapshot for readers.
+
+        `generated`: the server wrote the text itself from parsed RDF terms (Graph Store writes: DROP / CREATE /
+        INSERT DATA), so it has no SERVICE or LOAD and skips the guard's parse."""
+        if not generated:
+            check_remote_targets(text, self.settings.service_allowlist, base_iri=base_iri)
         with self.write_lock:
-            self.store.store.update(text, base_iri=base_iri)
+            try:
+                self.store.store.update(text, base_iri=base_iri)
+            except (OSError, RuntimeError) as error:  # never echo what a LOAD / SERVICE endpoint answered
+                if not mentions_remote(text):
+                    raise
+                raise type(error)(scrub_remote_message(str(error))) from None
             self.snapshots.refresh()
 
     def changed(self) -> None:

@@ -228,12 +228,10 @@ def test_two_queries_are_400(client: httpx.Client) -> None:
 
 def test_service_to_a_host_not_allowed_is_403_before_running(client: httpx.Client) -> None:
     query = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
-    started = time.monotonic()
     response = client.get("/sparql", params={"query": query})
     assert response.status_code == 403
     error = response.json()["error"]
     assert error["code"] == "service-not-allowed" and "http://127.0.0.1:9/sparql" in error["message"]
-    assert time.monotonic() - started < 1
     variable = client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE ?endpoint { ?s ?p ?o } }"})
     assert variable.status_code == 403
 
