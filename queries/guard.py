@@ -26,8 +26,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
-from rdflib.term import URIRef, Variable
-
 from scholarkg.queries.allowlist import BadEndpointError, Endpoint, parse_allowlist_entry, parse_endpoint
 from scholarkg.queries.sparql_lexer import TOKEN as _TOKEN  # noqa: F401  (re-exported: used by other scanners)
 from scholarkg.queries.sparql_lexer import tokens, unescape_local
@@ -104,6 +102,8 @@ def _apply_prologue(prologue: _Prologue, declarations: Iterable[Any]) -> None:
 
 
 def _target(prologue: _Prologue, term: Any) -> str:
+    from rdflib.term import URIRef, Variable  # rdflib loads lazily: query workers import this module too
+
     if isinstance(term, Variable):
         return f"?{term}"
     if isinstance(term, URIRef):
