@@ -245,7 +245,9 @@ def validate(store: StoreOption = None) -> None:
 def export(
     store: StoreOption = None,
     rdf_format: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}")] = "turtle",
-    graph: Annotated[str | None, typer.Option("--graph", help="Export only this named graph (IRI)")] = None,
+    graph: Annotated[
+        str | None, typer.Option("--graph", help="Export only this named graph (IRI, or `links` for the links graph)")
+    ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout)")] = None,
     split: Annotated[
         int | None, typer.Option("--split", min=1, help="Write N gzip N-Quads shards + manifest.json into OUT_DIR")
@@ -266,8 +268,9 @@ def export(
     if split is not None or engine is not None or out_dir is not None:
         _export_shards(store, rdf_format, graph, output, split, engine, out_dir)
         return
-    graph_store = _open(_settings(store))
-    target = NamedNode(graph) if graph else None
+    settings = _settings(store)
+    graph_store = _open(settings)
+    target = NamedNode(_graph_iri(graph, settings.base_iri)) if graph else None
     try:
         if output is None:
             graph_store.export(sys.stdout.buffer, GRAPH_FORMATS[rdf_format], target)
@@ -277,6 +280,13 @@ def export(
                 graph_store.export(handle, GRAPH_FORMATS[rdf_format], target)
     except LoaderError as error:
         raise _fail(str(error)) from None
+
+
+def _graph_iri(graph: str, base: str) -> str:
+    """`links` names the links graph `{base}id/graph/links`; anything else is an IRI."""
+    from scholarkg.linking.model import links_graph
+
+    return links_graph(base).value if graph == "links" else graph
 
 
 def _check_engine(engine: str | None) -> None:
@@ -435,6 +445,15 @@ def serve(
         run_server(settings.model_copy(update=overrides))
     except LoaderError as error:
         raise _fail(str(error), code=2) from None
+
+
+def _add_link_commands() -> None:
+    from scholarkg.link_cli import link_app
+
+    app.add_typer(link_app, name="link")
+
+
+_add_link_commands()
 
 
 def main() -> None:
