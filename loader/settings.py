@@ -29,6 +29,14 @@ class Settings(BaseSettings):
     max_rows: int = Field(10_000, gt=0, description="Rows a SELECT may return before it is cut")
     max_bytes: int = Field(50_000_000, gt=0, description="Bytes a query response may have before it is cut")
     max_request_bytes: int = Field(10_000_000, gt=0, description="Largest accepted request body")
+    max_upload_quads: int = Field(2_000_000, gt=0, description="Triples one Graph Store upload may expand to")
+    max_upload_parsed_bytes: int = Field(
+        200_000_000, gt=0, description="Bytes of terms (N-Triples) one Graph Store upload may expand to"
+    )
+    max_query_chars: int = Field(1_000_000, gt=0, description="Longest query text (updates: max_request_bytes)")
+    max_query_depth: int = Field(64, gt=0, description="Deepest nesting of { ( [ in a query or update text")
+    max_pending_writes: int = Field(8, gt=0, description="Writes that may wait for the write lock before 503 busy")
+    write_wait_timeout: float = Field(30.0, gt=0, description="Seconds a write may wait for the write lock (then 503)")
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries")
     load_seeds: bool = Field(True, description="`serve` loads the bundled seeds into an empty store")
     service_allowlist: list[str] = Field(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,8 +14,10 @@ from scholarkg.loader.store import GraphStore
 from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
 from scholarkg.queries.guard import check_remote_targets, mentions_remote, scrub_remote_message
+from scholarkg.queries.limits import check_text
 from scholarkg.queries.parameters import bind_parameters
 from scholarkg.queries.workers import QueryPool
+from scholarkg.queries.write_gate import WriteGate
 
 Term = NamedNode | Literal
 
@@ -27,7 +28,7 @@ class Engine:
     def __init__(self, settings: Settings, store: GraphStore, *, workers: int | None = None) -> None:
         self.settings = settings
         self.store = store
-        self.write_lock = threading.Lock()
+        self.write_lock = WriteGate(settings.max_pending_writes, settings.write_wait_timeout)
         snapshot_dir = Path(f"{settings.store}.snapshots")
         self.snapshots = Snapshots(store.store, snapshot_dir)
         self.pool = QueryPool(workers or settings.query_workers, settings.query_timeout)
@@ -43,6 +44,7 @@ class Engine:
     # -- reading ------------------------------------------------------------------------------------
     def query(self, request: QueryRequest) -> QueryResult:
         """The chokepoint: SERVICE allow-list, caps from settings, time limit via the pool."""
+        check_text(request.text, max_chars=self.settings.max_query_chars, max_depth=self.settings.max_query_depth)
         check_remote_targets(request.text, self.settings.service_allowlist, base_iri=request.base_iri)
         with self.snapshots.lease() as snapshot:
             try:
@@ -87,6 +89,7 @@ class Engine:
         `generated`: the server wrote the text itself from parsed RDF terms (Graph Store writes: DROP / CREATE /
         INSERT DATA), so it has no SERVICE or LOAD and skips the guard's parse."""
         if not generated:
+            check_text(text, max_chars=None, max_depth=self.settings.max_query_depth, what="update")
             check_remote_targets(text, self.settings.service_allowlist, base_iri=base_iri)
         with self.write_lock:
             try:

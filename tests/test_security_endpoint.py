@@ -4,6 +4,7 @@ the Service Description's federation feature."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from tests.server_fixtures import UPDATE_TOKEN, LiveServer, live_server, start_server, stop_server  # noqa: F401
+from tests.server_fixtures import ROOT, UPDATE_TOKEN, LiveServer, live_server, start_server, stop_server  # noqa: F401
 
 
 @dataclass
@@ -84,7 +85,12 @@ def federated(tmp_path_factory: pytest.TempPathFactory, allowed: Listener, forbi
         tmp_path_factory.mktemp("federated") / "store",
         token=UPDATE_TOKEN,
         seeds=False,
-        env={"SCHOLARKG_SERVICE_ALLOWLIST": allowlist},
+        env={
+            "SCHOLARKG_SERVICE_ALLOWLIST": allowlist,
+            "SCHOLARKG_MAX_UPLOAD_QUADS": "1000",
+            "SCHOLARKG_MAX_UPLOAD_PARSED_BYTES": "10000000",
+            "SCHOLARKG_MAX_QUERY_CHARS": "20000",
+        },
     )
     yield server
     stop_server(server)
@@ -151,3 +157,159 @@ def test_service_description_advertises_federation_only_with_an_allowlist(
     with federated.client() as client:
         assert feature in client.get("/sparql", headers={"Accept": "text/turtle"}).text
     assert feature not in httpx.get(f"{live_server.url}/sparql", headers={"Accept": "text/turtle"}).text
+
+
+# -- part 2: entity expansion and parsed-size bounds in uploads --------------------------------------------
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+]>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:e="http://example.org/">
+  <rdf:Description rdf:about="http://example.org/s"><e:p>&lol8;</e:p></rdf:Description>
+</rdf:RDF>"""
+
+
+def test_rdf_xml_with_entity_declarations_is_refused_before_parsing(federated: LiveServer) -> None:
+    with federated.client() as client:
+        for method in ("PUT", "POST"):
+            response = client.request(
+                method,
+                "/store",
+                params={"graph": "urn:bl"},
+                content=BILLION_LAUGHS,
+                headers={**federated.auth(), "Content-Type": "application/rdf+xml"},
+            )
+            assert response.status_code == 400, response.text
+            assert response.json()["error"]["code"] == "xml-declarations-refused"
+            assert response.json()["error"]["line"] == 2
+        boundary = "b0undary"
+        multipart = (
+            f"--{boundary}\r\nContent-Type: application/rdf+xml\r\n\r\n".encode()
+            + BILLION_LAUGHS
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        response = client.post(
+            "/store",
+            params={"graph": "urn:bl"},
+            content=multipart,
+            headers={**federated.auth(), "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        assert response.status_code == 400 and response.json()["error"]["code"] == "xml-declarations-refused"
+        utf16 = client.put(
+            "/store",
+            params={"graph": "urn:bl"},
+            content=BILLION_LAUGHS.decode().encode("utf-16"),
+            headers={**federated.auth(), "Content-Type": "application/rdf+xml"},
+        )
+        assert utf16.status_code == 415
+        assert client.get("/store", params={"graph": "urn:bl"}).status_code == 404  # nothing was written
+        plain = BILLION_LAUGHS.split(b"]>", 1)[1].replace(b"&lol8;", b"ok")
+        created = client.put(
+            "/store",
+            params={"graph": "urn:ok"},
+            content=plain,
+            headers={**federated.auth(), "Content-Type": "application/rdf+xml"},
+        )
+        assert created.status_code == 201, created.text
+
+
+def test_uploads_are_bounded_by_what_they_expand_to(federated: LiveServer) -> None:
+    """A small Turtle body whose prefix is 100 KB long expands to 30 MB of terms; 1001 triples exceed the cap."""
+    headers = {**federated.auth(), "Content-Type": "text/turtle"}
+    prefix = "http://example.org/" + "a" * 100_000 + "/"
+    body = f"@prefix p: <{prefix}> .\n" + "".join(f"p:s{i} p:p p:o .\n" for i in range(100))
+    too_many = "".join(f"<http://example.org/s{i}> <http://example.org/p> {i} .\n" for i in range(1001))
+    with federated.client() as client:
+        for text in (body, too_many):
+            response = client.put("/store", params={"graph": "urn:big"}, content=text.encode(), headers=headers)
+            assert response.status_code == 413, response.text[:200]
+            assert response.json()["error"]["code"] == "upload-too-large"
+        assert client.get("/store", params={"graph": "urn:big"}).status_code == 404
+        fits = "".join(f"<http://example.org/s{i}> <http://example.org/p> {i} .\n" for i in range(1000))
+        assert (
+            client.put("/store", params={"graph": "urn:big"}, content=fits.encode(), headers=headers).status_code == 201
+        )
+
+
+# -- part 4: query size and nesting are capped before anything parses the text -------------------------
+def test_query_size_and_nesting_caps(federated: LiveServer) -> None:
+    with federated.client() as client:
+        long = client.post("/sparql", data={"query": "ASK { " + "{}" * 10_000 + " }"})
+        assert long.status_code == 413 and long.json()["error"]["code"] == "query-too-large"
+        deep = client.post("/sparql", data={"query": "ASK " + "{ " * 100 + "}" * 100})
+        assert deep.status_code == 400 and deep.json()["error"]["code"] == "query-too-deep"
+        update = client.post(
+            "/sparql",
+            data={"update": "INSERT { <urn:a> <urn:b> 1 } WHERE " + "{ " * 100 + "}" * 100},
+            headers=federated.auth(),
+        )
+        assert update.status_code == 400 and update.json()["error"]["code"] == "query-too-deep"
+        assert client.post("/sparql", data={"query": "ASK " + "{ " * 60 + "}" * 60}).status_code == 200
+
+
+# -- part 5: upload names --------------------------------------------------------------------------------
+def _seed_page() -> bytes:
+    return sorted((ROOT / "seeds").glob("000_*.txt"))[0].read_bytes()
+
+
+def test_unusable_upload_names_are_refused(federated: LiveServer) -> None:
+    page = _seed_page()
+    with federated.client() as client:
+        before = client.get("/sources").json()
+        for raw in (
+            "%FF%FE.txt",
+            "%C0%AF.txt",
+            "",
+            "%20",
+            "a%00b.txt",
+            "a%0Ab.txt",
+            "a%0Db.txt",
+            "e%CC%81.txt",
+            ".hidden.txt",
+        ):
+            response = client.post(f"/sources?name={raw}", content=page, headers=federated.auth())
+            assert response.status_code == 422, (raw, response.text)
+            assert response.json()["error"]["parameter"] == "name"
+        assert client.get("/sources").json() == before
+
+
+def test_source_keys_do_not_collide(federated: LiveServer) -> None:
+    page = _seed_page()
+    with federated.client() as client:
+        graphs = []
+        for name in ("X.txt", "X.md", "X.md.txt", "\u00c4.txt", "\u00e4.txt"):
+            response = client.post("/sources", params={"name": name}, content=page, headers=federated.auth())
+            assert response.status_code == 201, response.text
+            graphs.append(response.json()["graph"])
+        assert len(set(graphs)) == 5
+        assert graphs[0].endswith("/id/source/X")  # a plain .txt name keeps its stem as key
+        listed = {s["file_name"]: s["graph"] for s in client.get("/sources").json()}
+        assert {n: listed[n] for n in ("X.txt", "X.md")} == {"X.txt": graphs[0], "X.md": graphs[1]}
+
+
+# -- part 6: only http(s) and mailto IRIs become links ------------------------------------------------------
+def test_javascript_and_data_iris_are_text_not_links(federated: LiveServer) -> None:
+    subject = "https://w3id.org/scholarkg/id/paper/xss-test"
+    update = (
+        f"INSERT DATA {{ GRAPH <urn:xss> {{ <{subject}> <http://schema.org/sameAs> <javascript:alert(1)>, "
+        f"<data:text/html,hi>, <mailto:a@example.org>, <https://example.org/ok> ; "
+        f"<javascript:alert(2)> <http://example.org/x> }} }}"
+    )
+    with federated.client() as client:
+        assert client.post("/sparql", data={"update": update}, headers=federated.auth()).status_code == 204
+        page = client.get("/id/paper/xss-test", headers={"Accept": "text/html"})
+        assert page.status_code == 200, page.text[:300]
+        html = page.text
+    assert "javascript:alert(1)" in html and "data:text/html,hi" in html  # shown as text
+    anchors = re.findall(r"<a\s[^>]*href=\"([^\"]*)\"", html)
+    assert anchors and not [a for a in anchors if a.lower().startswith(("javascript:", "data:"))]
+    assert "javascript:" not in "".join(re.findall(r"<a\s[^>]*>", html)).lower()
+    assert 'href="mailto:a@example.org"' in html and 'href="https://example.org/ok"' in html
