@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from scholarkg.api.errors import install_error_handlers
+from scholarkg.api.http_limits import HeadLimitMiddleware
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_files
 from scholarkg.loader.settings import Settings
@@ -61,6 +62,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(HeadLimitMiddleware, limit=settings.max_request_head_bytes)  # 414 / 431
 
     from scholarkg.api import (
         authors,

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     )
     max_query_chars: int = Field(1_000_000, gt=0, description="Longest query text (updates: max_request_bytes)")
     max_query_depth: int = Field(64, gt=0, description="Deepest nesting of { ( [ in a query or update text")
+    max_request_head_bytes: int = Field(
+        65_536, gt=0, description="Largest request line + headers (414 / 431 past it; POST long queries)"
+    )
+    update_timeout: float = Field(60.0, gt=0, description="Seconds a SPARQL update may run (rehearsed on a copy)")
     max_pending_writes: int = Field(8, gt=0, description="Writes that may wait for the write lock before 503 busy")
     write_wait_timeout: float = Field(30.0, gt=0, description="Seconds a write may wait for the write lock (then 503)")
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries")

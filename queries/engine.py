@@ -16,7 +16,8 @@ from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRe
 from scholarkg.queries.guard import check_remote_targets, mentions_remote, scrub_remote_message
 from scholarkg.queries.limits import check_text
 from scholarkg.queries.parameters import bind_parameters
-from scholarkg.queries.workers import QueryPool
+from scholarkg.queries.update_rehearsal import UpdateRehearsal
+from scholarkg.queries.workers import QueryPool, QueryTimeoutError
 from scholarkg.queries.write_gate import WriteGate
 
 Term = NamedNode | Literal
@@ -32,6 +33,7 @@ class Engine:
         snapshot_dir = Path(f"{settings.store}.snapshots")
         self.snapshots = Snapshots(store.store, snapshot_dir)
         self.pool = QueryPool(workers or settings.query_workers, settings.query_timeout)
+        self.rehearsal = UpdateRehearsal(Path(f"{settings.store}.rehearsals"), settings.update_timeout)
 
     @classmethod
     def open(cls, settings: Settings, *, workers: int | None = None) -> Engine:
@@ -39,6 +41,7 @@ class Engine:
 
     def close(self) -> None:
         self.pool.close()
+        self.rehearsal.close()
         self.snapshots.close()
 
     # -- reading ------------------------------------------------------------------------------------
@@ -93,7 +96,11 @@ class Engine:
             check_remote_targets(text, self.settings.service_allowlist, base_iri=base_iri)
         with self.write_lock:
             try:
+                if not generated:  # a time limit: rehearsed on a copy in a worker that can be killed
+                    self.rehearsal.run(self.store.store, text, base_iri)
                 self.store.store.update(text, base_iri=base_iri)
+            except QueryTimeoutError:
+                raise
             except (OSError, RuntimeError) as error:  # never echo what a LOAD / SERVICE endpoint answered
                 if not mentions_remote(text):
                     raise

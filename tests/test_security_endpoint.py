@@ -313,3 +313,37 @@ def test_javascript_and_data_iris_are_text_not_links(federated: LiveServer) -> N
     assert anchors and not [a for a in anchors if a.lower().startswith(("javascript:", "data:"))]
     assert "javascript:" not in "".join(re.findall(r"<a\s[^>]*>", html)).lower()
     assert 'href="mailto:a@example.org"' in html and 'href="https://example.org/ok"' in html
+
+
+# -- part 4: updates have a time limit (rehearsed on a copy in a worker that is killed) -----------------
+@pytest.fixture(scope="module")
+def slow_updates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = start_server(
+        tmp_path_factory.mktemp("slow-updates") / "store", token=UPDATE_TOKEN, env={"SCHOLARKG_UPDATE_TIMEOUT": "3"}
+    )
+    yield server
+    stop_server(server)
+
+
+def test_a_runaway_update_is_stopped_and_changes_nothing(slow_updates: LiveServer) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+    def triples(client: httpx.Client) -> str:
+        response = client.get("/sparql", params={"query": count})
+        assert response.status_code == 200, response.text
+        return str(response.json()["results"]["bindings"][0]["n"]["value"])
+
+    with slow_updates.client() as client:
+        before = triples(client)
+        runaway = "INSERT { GRAPH <urn:boom> { ?a ?b ?c } } WHERE { GRAPH ?g { ?a ?b ?c . ?d ?e ?f . ?x ?y ?z } }"
+        response = client.post("/sparql", data={"update": runaway}, headers=slow_updates.auth())
+        assert response.status_code == 503, response.text[:300]
+        assert response.json()["error"]["code"] == "query-timeout"
+        assert triples(client) == before  # the live store was never touched
+        small = client.post(
+            "/sparql",
+            data={"update": "INSERT DATA { GRAPH <urn:ok> { <urn:a> <urn:b> 1 } }"},
+            headers=slow_updates.auth(),
+        )
+        assert small.status_code == 204
+        assert int(triples(client)) == int(before) + 1
