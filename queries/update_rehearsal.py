@@ -27,6 +27,7 @@ from pyoxigraph import Store
 from scholarkg.queries.workers import QueryTimeoutError
 
 _CONTEXT = mp.get_context("spawn")
+STARTUP_SECONDS = 120.0  # a spawned worker's imports, on a loaded machine; not part of the update's limit
 
 
 class RehearsalFailedError(RuntimeError):
@@ -34,6 +35,7 @@ class RehearsalFailedError(RuntimeError):
 
 
 def _rehearsal_main(conn: Connection) -> None:
+    conn.send(("ready", ""))  # imports done: the time limit counts from here, not from the process start
     while True:
         try:
             message = conn.recv()
@@ -71,6 +73,9 @@ class UpdateRehearsal:
             process.start()
             child.close()
             self._process, self._conn = process, parent
+            if not parent.poll(STARTUP_SECONDS) or parent.recv()[0] != "ready":
+                self._kill()
+                raise RehearsalFailedError(f"the update worker did not start within {STARTUP_SECONDS:g} s")
         return self._conn
 
     def _kill(self) -> None:
