@@ -59,6 +59,9 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         version="0.1.0",
         description="Scholarly knowledge graph: SPARQL 1.1 endpoint, canned queries, linked-data entities.",
         lifespan=lifespan,
+        # /docs is the vendored Swagger UI page in api/ui.py (FastAPI's own loads it from a CDN); no /redoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)

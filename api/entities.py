@@ -1,7 +1,7 @@
 """Linked data: `/id/{kind}/{key}` dereferences `{base}id/{kind}/{key}`; `/context.jsonld` is the JSON-LD context.
 
-One entity, four representations chosen by `Accept` (table `api.negotiation.ENTITY`) or `?format=`:
-Turtle, N-Triples and compacted JSON-LD of a DESCRIBE-like CONSTRUCT (the entity's own triples, labels of
+One entity, five representations chosen by `Accept` (table `api.negotiation.ENTITY`) or `?format=`:
+Turtle, N-Triples, RDF/XML and compacted JSON-LD of a DESCRIBE-like CONSTRUCT (the entity's own triples, labels of
 what it links to, and the main incoming links), or an HTML page per kind. Every query goes through the
 engine with the entity bound as a term (`bindings`), never pasted into the query text.
 """
@@ -49,11 +49,15 @@ FORMATS = {
     "json-ld": "jsonld",
     "ntriples": "ntriples",
     "nt": "ntriples",
+    "rdfxml": "rdfxml",
+    "rdf": "rdfxml",
+    "xml": "rdfxml",
 }
 ALTERNATES = (
     ("text/turtle", "turtle", "Turtle"),
     ("application/ld+json", "jsonld", "JSON-LD"),
     ("application/n-triples", "ntriples", "N-Triples"),
+    ("application/rdf+xml", "rdfxml", "RDF/XML"),
 )
 VARY = {"Vary": "Accept"}
 PREDICATE_LABELS = {RDF + "type": "type"}
@@ -87,11 +91,12 @@ SELECT ?s ?p ?o ?isIri ?lang ?datatype (SAMPLE(?pl) AS ?plabel) (SAMPLE(?l) AS ?
 WHERE {
   ?s ?p ?o .
   OPTIONAL { ?p rdfs:label ?pl }
-  OPTIONAL { ?o schema:name ?l1 }
+  OPTIONAL { ?o schema:name ?name OPTIONAL { ?o skg:homonymNumber ?homonym } }
   OPTIONAL { ?o skos:prefLabel ?l2 }
   OPTIONAL { ?o schema:identifier ?l3 }
   OPTIONAL { ?o rdfs:label ?l4 }
   OPTIONAL { ?o skos:notation ?n }
+  BIND(IF(BOUND(?homonym), CONCAT(?name, " ", ?homonym), ?name) AS ?l1)  # a person as in every other list
   BIND(COALESCE(?l1, ?l2, ?l3, ?l4) AS ?l)
   BIND(isIRI(?o) AS ?isIri)
   BIND(LANG(?o) AS ?lang)
@@ -255,13 +260,14 @@ def _not_found(request: Request, fmt: str, iri: str) -> Response:
 @router.api_route(
     "/id/{kind}/{key:path}",
     methods=["GET", "HEAD"],
-    summary="Dereference an entity IRI (Turtle, JSON-LD, N-Triples or HTML by Accept)",
+    summary="Dereference an entity IRI (Turtle, JSON-LD, N-Triples, RDF/XML or HTML by Accept)",
     responses={
         200: {
             "content": {
                 "text/turtle": {},
                 "application/ld+json": {},
                 "application/n-triples": {},
+                "application/rdf+xml": {},
                 "text/html": {},
             }
         },
@@ -276,7 +282,7 @@ async def entity(
     engine: EngineDep,
     settings: SettingsDep,
     fmt: Annotated[
-        str | None, Query(alias="format", description="turtle, jsonld, ntriples or html; overrides Accept")
+        str | None, Query(alias="format", description="turtle, jsonld, ntriples, rdfxml or html; overrides Accept")
     ] = None,
 ) -> Response:
     chosen = choose_format(request.headers.get("accept"), fmt)
@@ -404,7 +410,7 @@ async def person_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, b
         ),
         key=lambda c: (-c["papers"], c["label"].lower(), c["person"]),
     )
-    center = svg.Node(iri.value, detail.name)
+    center = svg.Node(iri.value, _person_label(detail.name, detail.homonym), local_href(iri.value, base))
     ring = [
         svg.Node(c["person"], c["label"], local_href(c["person"], base), c["papers"])
         for c in coauthors[: svg.MAX_NODES - 1]
@@ -424,7 +430,11 @@ async def person_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, b
             {**c.model_dump(), "primary": primary is not None and c.id == primary.id} for c in detail.categories
         ],
         "sources": detail.profile_pages,
-        "network": svg.coauthor_network(center, ring, _network_edges(iri.value, ring, pairs)) if ring else None,
+        "network": (
+            await run_in_threadpool(svg.coauthor_network, center, ring, _network_edges(iri.value, ring, pairs))
+            if ring
+            else None
+        ),
         "chart": svg.bar_chart(svg.years_series(years), title=f"Papers per year of {detail.name}") if years else None,
     }
 
@@ -465,6 +475,7 @@ async def paper_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, ba
         "paper": detail,
         "entries": entries,
         "authors": authors,
+        "shown_above": (SCHEMA + "abstract",),  # the long abstract once, in its own section
     }
 
 

@@ -19,7 +19,7 @@ from scholarkg.loader.store import GraphStore
 from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
 router = APIRouter(tags=["Export"])
-EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld")
+EXPORT_FORMATS = tuple(GRAPH_FORMATS)  # the CLI's `export --format` choices too
 _CHUNK = 64 * 1024
 _DONE = object()
 

@@ -20,7 +20,7 @@ from scholarkg.api.auth import require_update_token
 from scholarkg.api.body import content_type, read_body
 from scholarkg.api.deps import EngineDep, SettingsDep
 from scholarkg.api.errors import ApiError
-from scholarkg.api.negotiation import GRAPHS, negotiate_format
+from scholarkg.api.negotiation import GRAPH_STORE, negotiate_format
 from scholarkg.api.rdf_uploads import parse_upload
 from scholarkg.loader.settings import Settings
 from scholarkg.queries.engine import Engine
@@ -28,8 +28,7 @@ from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
 router = APIRouter(tags=["Graph Store Protocol"])
 Graph = NamedNode | DefaultGraph
-# What a single graph can be served as (the dataset formats N-Quads / TriG are left out).
-TRIPLE_GRAPHS = {media: name for media, name in GRAPHS.items() if not GRAPH_FORMATS[name].supports_datasets}
+TRIPLE_GRAPHS = GRAPH_STORE  # what a single graph can be served as
 _TRIPLE_FORMATS = {fmt.media_type: fmt for fmt in (RdfFormat.TURTLE, RdfFormat.N_TRIPLES, RdfFormat.RDF_XML)}
 _TRIPLE_FORMATS.update(
     {

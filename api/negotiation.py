@@ -28,6 +28,9 @@ GRAPHS: dict[str, str] = {
     "text/plain": "ntriples",
     "application/x-turtle": "turtle",
 }
+# One graph of the Graph Store Protocol: every RDF syntax that holds triples (JSON-LD does; N-Quads and TriG
+# are dataset syntaxes).
+GRAPH_STORE: dict[str, str] = {media: name for media, name in GRAPHS.items() if name not in ("nquads", "trig")}
 ROWS: dict[str, str] = {
     "application/json": "rows",
     "application/sparql-results+json": "json",
@@ -40,9 +43,15 @@ ENTITY: dict[str, str] = {
     "text/turtle": "turtle",
     "application/ld+json": "jsonld",
     "application/n-triples": "ntriples",
+    "application/rdf+xml": "rdfxml",
     "application/xhtml+xml": "html",
     "application/json": "jsonld",
 }
+# A query's kind is known only once it is parsed; each kind's answer when the Accept header names only
+# formats of the other kind (as Fuseki and Oxigraph server do: roqet asks CONSTRUCT for SPARQL XML, rdflib's
+# SPARQLStore(returnFormat="json") asks CONSTRUCT for SPARQL JSON).
+DEFAULT_SOLUTION_FORMAT = "json"
+DEFAULT_GRAPH_FORMAT = "turtle"
 
 
 def _parse(accept: str) -> list[tuple[str, str, float, int]]:
@@ -102,6 +111,19 @@ def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
 def negotiate_format(accept: str | None, table: dict[str, str]) -> str | None:
     media = negotiate(accept, list(table))
     return table[media] if media else None
+
+
+def negotiate_query(accept: str | None) -> tuple[str, str] | None:
+    """(result format for SELECT/ASK, RDF format for CONSTRUCT/DESCRIBE) for one Accept header.
+
+    Lenient: an Accept that names only SPARQL result formats still gets Turtle for a graph result, and one
+    that names only RDF formats gets SPARQL JSON for a solution result. None (406) when it names neither.
+    """
+    solution = negotiate_format(accept, SOLUTIONS)
+    graph = negotiate_format(accept, GRAPHS)
+    if solution is None and graph is None:
+        return None
+    return solution or DEFAULT_SOLUTION_FORMAT, graph or DEFAULT_GRAPH_FORMAT
 
 
 def prefers_html(accept: str | None) -> bool:

@@ -35,7 +35,7 @@ async def run_engine_query(engine: Engine, request: QueryRequest, client: str | 
         from scholarkg.api.negotiation import GRAPHS, SOLUTIONS
 
         offers = list(GRAPHS) if error.kind == "graph" else list(SOLUTIONS)
-        raise ApiError.not_acceptable(f"a {error.kind} result", offers) from None
+        raise ApiError.not_acceptable(error.what, offers) from None
     except QueryTimeoutError as error:
         raise ApiError.timeout(str(error)) from None
     except QueryBusyError as error:

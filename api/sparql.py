@@ -12,7 +12,7 @@ from scholarkg.api.auth import require_update_token
 from scholarkg.api.body import content_type, decode_utf8, read_body
 from scholarkg.api.deps import EngineDep, SettingsDep
 from scholarkg.api.errors import ApiError
-from scholarkg.api.negotiation import GRAPHS, SOLUTIONS, negotiate_format, prefers_html
+from scholarkg.api.negotiation import GRAPHS, SOLUTIONS, negotiate_format, negotiate_query, prefers_html
 from scholarkg.api.query_responses import query_response, run_engine_query
 from scholarkg.queries.guard import ForbiddenServiceError
 from scholarkg.queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
@@ -80,10 +80,10 @@ async def sparql(request: Request, engine: EngineDep, settings: SettingsDep) -> 
 
 async def _query(request: Request, engine: EngineDep, text: str, params: list[tuple[str, str]]) -> Response:
     accept = request.headers.get("accept")
-    solution_format = negotiate_format(accept, SOLUTIONS)
-    graph_format = negotiate_format(accept, GRAPHS)
-    if solution_format is None and graph_format is None:
+    formats = negotiate_query(accept)
+    if formats is None:
         raise ApiError.not_acceptable("SPARQL results", list(SOLUTIONS) + list(GRAPHS))
+    solution_format, graph_format = formats
     query_request = engine.request(
         text,
         solution_format=solution_format,

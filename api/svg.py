@@ -42,21 +42,144 @@ def _link(href: str | None, body: str) -> str:
     return f"<a href={quoteattr(href)}>{body}</a>" if href else body
 
 
-def coauthor_network(
-    center: Node, coauthors: Sequence[Node], edges: Sequence[Edge], *, width: int = 760, height: int = 520
-) -> Markup:
-    """The centre person in the middle, at most `MAX_NODES - 1` co-authors on a circle ordered by rank.
+FONT = 13  # label font size in user units (app.css: svg.network text)
+CHAR_WIDTH = 7.4  # generous average advance of a 13 px sans-serif character, for collision boxes
+LAYOUT_ITERATIONS = 120
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
-    Edge width grows with the number of joint papers; node size with the papers shared with the centre.
+
+def _node_radius(weight: int, heaviest: int) -> float:
+    return 5 + 9 * math.sqrt(weight / heaviest)
+
+
+def force_layout(
+    center: str, keys: Sequence[str], edges: Sequence[Edge], *, width: float, height: float, margin: float
+) -> dict[str, tuple[float, float]]:
+    """Fruchterman–Reingold positions with the centre pinned in the middle; deterministic (no randomness).
+
+    Start: the nodes on a circle in rank order. Every pair repels (k²/d), every edge attracts (d²/k, stronger
+    with more joint papers); the step size cools linearly. Positions stay `margin` inside the canvas.
+    Cost: LAYOUT_ITERATIONS × (nodes² + edges), at most MAX_NODES nodes.
+    """
+    cx, cy = width / 2, height / 2
+    names = [center, *keys]
+    index = {key: i for i, key in enumerate(names)}
+    n = len(names)
+    radius = min(width, height) / 3
+    xs, ys = [cx], [cy]
+    for i in range(1, n):
+        angle = -math.pi / 2 + 2 * math.pi * (i - 1) / max(n - 1, 1)
+        xs.append(cx + radius * math.cos(angle))
+        ys.append(cy + radius * math.sin(angle))
+    k = 0.9 * math.sqrt((width - 2 * margin) * (height - 2 * margin) / n)
+    k2 = k * k
+    heaviest = max([e.weight for e in edges] + [1])
+    springs = [
+        (index[e.a], index[e.b], (0.5 + e.weight / heaviest) / k)
+        for e in edges
+        if e.a in index and e.b in index and e.a != e.b
+    ]
+    for step in range(LAYOUT_ITERATIONS if n > 1 else 0):
+        temperature = (width / 8) * (1 - step / LAYOUT_ITERATIONS) + 1
+        mx, my = [0.0] * n, [0.0] * n
+        for a in range(n):
+            ax, ay = xs[a], ys[a]
+            for b in range(a + 1, n):
+                dx, dy = ax - xs[b], ay - ys[b]
+                d2 = dx * dx + dy * dy or 0.0001
+                f = k2 / d2  # (k²/d) / d: the unit vector folded in
+                mx[a] += dx * f
+                my[a] += dy * f
+                mx[b] -= dx * f
+                my[b] -= dy * f
+        for a, b, strength in springs:
+            dx, dy = xs[a] - xs[b], ys[a] - ys[b]
+            f = strength * math.hypot(dx, dy)  # (d²/k) / d
+            mx[a] -= dx * f
+            my[a] -= dy * f
+            mx[b] += dx * f
+            my[b] += dy * f
+        for i in range(1, n):  # the centre stays put
+            length = math.hypot(mx[i], my[i]) or 1.0
+            scale = min(length, temperature) / length
+            xs[i] = min(width - margin, max(margin, xs[i] + mx[i] * scale))
+            ys[i] = min(height - margin, max(margin, ys[i] + my[i] * scale))
+    return {key: (xs[i], ys[i]) for key, i in index.items()}
+
+
+def _label_box(x: float, y: float, r: float, text: str, side: str, gap: float) -> tuple[Box, float, float, str]:
+    """Box of a label placed on one side of a node, with its text anchor point and anchor."""
+    w, h = len(text) * CHAR_WIDTH, FONT + 2
+    if side == "right":
+        tx, ty, anchor = x + r + gap, y + FONT / 3, "start"
+        return (tx, ty - FONT, tx + w, ty + 2), tx, ty, anchor
+    if side == "left":
+        tx, ty, anchor = x - r - gap, y + FONT / 3, "end"
+        return (tx - w, ty - FONT, tx, ty + 2), tx, ty, anchor
+    if side == "above":
+        tx, ty, anchor = x, y - r - gap, "middle"
+        return (tx - w / 2, ty - FONT, tx + w / 2, ty + 2), tx, ty, anchor
+    tx, ty, anchor = x, y + r + gap + FONT - 2, "middle"
+    return (tx - w / 2, ty - h + 2, tx + w / 2, ty + 2), tx, ty, anchor
+
+
+LABEL_PADDING = 2.0  # clear space kept around every label box
+
+
+def _overlaps(a: Box, b: Box) -> bool:
+    pad = LABEL_PADDING
+    return a[0] - pad < b[2] and b[0] - pad < a[2] and a[1] - pad < b[3] and b[1] - pad < a[3]
+
+
+def place_labels(
+    nodes: Sequence[tuple[str, str, float, float, float]], *, width: float, height: float
+) -> dict[str, tuple[float, float, str, Box]]:
+    """Greedy label placement, most important node first: for each node the first candidate position (right,
+    left, above, below, then further out) whose box stays on the canvas and overlaps no circle and no placed
+    label. A label that fits nowhere is left out (its node keeps its tooltip and its place in the list).
+
+    `nodes`: (key, label, x, y, radius); the result maps a key to (text x, text y, anchor, box)."""
+    circles: list[Box] = [(x - r, y - r, x + r, y + r) for _, _, x, y, r in nodes]
+    placed: dict[str, tuple[float, float, str, Box]] = {}
+    for key, text, x, y, r in nodes:
+        for gap in (4, 10, 18, 28):
+            found = None
+            for side in ("right", "left", "above", "below"):
+                box, tx, ty, anchor = _label_box(x, y, r, text, side, gap)
+                inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+                if (
+                    inside
+                    and not any(_overlaps(box, c) for c in circles)
+                    and not any(_overlaps(box, other[3]) for other in placed.values())
+                ):
+                    found = (tx, ty, anchor, box)
+                    break
+            if found is not None:
+                placed[key] = found
+                break
+    return placed
+
+
+def coauthor_network(
+    center: Node, coauthors: Sequence[Node], edges: Sequence[Edge], *, width: int = 960, height: int = 680
+) -> Markup:
+    """The centre person pinned in the middle, at most `MAX_NODES - 1` co-authors placed by a force-directed
+    layout (people who wrote together are pulled together), labels placed so that none overlap.
+
+    Edge width grows with the number of joint papers; node size with the papers shared with the centre;
+    every node links to the person's page.
     """
     ring = list(coauthors)[: MAX_NODES - 1]
-    cx, cy = width / 2, height / 2
-    rx, ry = width / 2 - 150, height / 2 - 40  # an ellipse: room for labels left and right
-    positions: dict[str, tuple[float, float]] = {center.key: (cx, cy)}
-    for index, node in enumerate(ring):
-        angle = -math.pi / 2 + 2 * math.pi * index / max(len(ring), 1)
-        positions[node.key] = (cx + rx * math.cos(angle), cy + ry * math.sin(angle))
     heaviest = max([e.weight for e in edges] + [n.weight for n in ring] + [1])
+    positions = force_layout(center.key, [n.key for n in ring], edges, width=width, height=height, margin=40)
+    cx, cy = positions[center.key]
+    radius = {n.key: _node_radius(n.weight, heaviest) for n in ring}
+    labels = place_labels(
+        [(center.key, center.label, cx, cy, 16.0)]
+        + [(n.key, n.label, *positions[n.key], radius[n.key]) for n in sorted(ring, key=lambda n: (-n.weight, n.key))],
+        width=width,
+        height=height,
+    )
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart network" viewBox="0 0 {width} {height}" '
@@ -77,22 +200,19 @@ def coauthor_network(
     parts.append('</g><g class="nodes">')
     for node in ring:
         x, y = positions[node.key]
-        size = 5 + 9 * math.sqrt(node.weight / heaviest)
-        anchor = "start" if x > cx + 1 else "end" if x < cx - 1 else "middle"
-        dx = size + 4 if anchor == "start" else -(size + 4) if anchor == "end" else 0
-        dy = 4 if anchor != "middle" else (-(size + 6) if y < cy else size + 14)
         tip = f"{node.label}: {node.weight} joint paper{'s' if node.weight != 1 else ''}"
-        body = (
-            f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(size)}" class="node"/>'
-            f'<text x="{_num(x + dx)}" y="{_num(y + dy)}" text-anchor="{anchor}">{escape(node.label)}</text>'
-            f"<title>{escape(tip)}</title>"
+        body = f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(radius[node.key])}" class="node"/>'
+        if node.key in labels:
+            tx, ty, anchor, _ = labels[node.key]
+            body += f'<text x="{_num(tx)}" y="{_num(ty)}" text-anchor="{anchor}">{escape(node.label)}</text>'
+        parts.append(f"<g>{_link(node.href, body + f'<title>{escape(tip)}</title>')}</g>")
+    center_body = f'<circle cx="{_num(cx)}" cy="{_num(cy)}" r="16" class="node center"/>'
+    if center.key in labels:
+        tx, ty, anchor, _ = labels[center.key]
+        center_body += (
+            f'<text x="{_num(tx)}" y="{_num(ty)}" text-anchor="{anchor}" class="center">{escape(center.label)}</text>'
         )
-        parts.append(f"<g>{_link(node.href, body)}</g>")
-    parts.append(
-        f'<g><circle cx="{_num(cx)}" cy="{_num(cy)}" r="16" class="node center"/>'
-        f'<text x="{_num(cx)}" y="{_num(cy + 32)}" text-anchor="middle" class="center">{escape(center.label)}</text>'
-        f"</g></g></svg>"
-    )
+    parts.append(f"<g>{_link(center.href, center_body)}</g></g></svg>")
     return Markup("".join(parts))
 
 

@@ -23,6 +23,7 @@ from pyoxigraph import Literal, NamedNode
 
 from scholarkg.api.deps import CatalogDep, EngineDep
 from scholarkg.api.errors import ApiError
+from scholarkg.api.latex import render_tex
 from scholarkg.api.link_schemes import is_linkable
 from scholarkg.api.query_responses import run_engine_query
 from scholarkg.loader.vocab import PREFIXES
@@ -160,6 +161,7 @@ def environment() -> Environment:
     env.filters["href"] = _href
     env.filters["curie"] = curie
     env.filters["short"] = _short
+    env.filters["tex"] = render_tex
     env.tests["link"] = _is_link
     return env
 
@@ -311,3 +313,14 @@ async def canned_query_page(name: str, request: Request, engine: EngineDep, cata
 @router.get("/ui/sparql", response_class=HTMLResponse, summary="SPARQL editor (YASGUI)")
 async def sparql_editor(request: Request) -> Response:
     return render(request, "sparql.html", example=EXAMPLE_QUERY)
+
+
+# -- HTTP API documentation -----------------------------------------------------------------------------
+SWAGGER_DIR = Path(__file__).parent / "static" / "vendor" / "swagger-ui"
+
+
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+async def api_docs(request: Request) -> Response:
+    """Swagger UI, vendored (`scripts/vendor_swagger.sh`): no CDN, the site's Content-Security-Policy."""
+    version = (SWAGGER_DIR / "VERSION").read_text(encoding="utf-8").strip()
+    return render(request, "docs.html", swagger_version=version)

@@ -65,3 +65,25 @@ class Snapshots:
 
     def close(self) -> None:
         shutil.rmtree(self._directory, ignore_errors=True)
+
+
+class FixedSnapshot:
+    """A store that does not change under its readers (opened read-only beside another process's writer):
+    every lease is the store folder itself, opened read-only by the workers."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    @property
+    def current(self) -> Path:
+        return self._directory
+
+    def refresh(self) -> Path:
+        return self._directory
+
+    @contextmanager
+    def lease(self) -> Iterator[Path]:
+        yield self._directory
+
+    def close(self) -> None:
+        """Nothing to remove: the folder is the store."""

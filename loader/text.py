@@ -10,6 +10,9 @@ from pyoxigraph import NamedNode
 _SPACE = re.compile(r"\s+")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _URL = re.compile(r"""(?:https?://|(?<![\w./])(?=(?:www\.)?github\.com/))[^\s<>"'{}\\^`|]+""")
+_BROKEN_URL = re.compile(
+    r"\b(?P<scheme>[Hh][Tt][Tt][Pp][Ss]?) ?: ?/ ?/ ?(?P<host>[A-Za-z0-9][A-Za-z0-9-]*(?:\. ?[a-z0-9][a-z0-9-]*)+)(?=/)"
+)
 CODE_HOSTS = frozenset({"github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "sourceforge.net"})
 _TRAILING = ".,;:)]}"
 
@@ -31,10 +34,24 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug[:max_length].rstrip("-") or "x"
 
 
+def repair_pdf_urls(text: str) -> str:
+    """Undo the spaces PDF text extraction puts into URLs: `https: //github. com/a/b` → `https://github.com/a/b`.
+
+    Only a scheme followed by a host whose labels may be split after their dots (`github. com`), and then a
+    path, is rewritten; a label after a split must start in lower case, so a sentence after a full stop
+    (`https: //example. The …`) is never glued onto a host. Used on a copy of the text for link extraction:
+    the literal stays as printed.
+    """
+    return _BROKEN_URL.sub(lambda m: f"{m['scheme'].lower()}://{_SPACE.sub('', m['host'])}", text)
+
+
 def find_urls(text: str) -> tuple[str, ...]:
-    """URLs in free text (scheme-less `github.com/...` too), punctuation trimmed, in order, no repeats."""
+    """URLs in free text (scheme-less `github.com/...` too), punctuation trimmed, in order, no repeats.
+
+    URLs split by PDF text extraction are repaired first (`repair_pdf_urls`).
+    """
     found: list[str] = []
-    for match in _URL.finditer(text):
+    for match in _URL.finditer(repair_pdf_urls(text)):
         url = match.group(0)
         while url and url[-1] in _TRAILING:
             if url[-1] == ")" and url.count("(") >= url.count(")"):

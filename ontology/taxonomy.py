@@ -155,6 +155,24 @@ def resolve_code(code: str) -> str | None:
     return min(ranked)[2] if ranked else None
 
 
+def resolve_concept(code: str) -> tuple[Kind, str] | None:
+    """The taxonomy concept a parameter names: (kind, id), or None.
+
+    An archive id (`cs`, `astro-ph`, `quant-ph`; case-insensitive) names the archive, which covers its
+    categories through `skos:broader`; a retired archive (`cmp-lg`) names the category that replaced it; a group
+    id (`grp_cs`) names the group; anything else is a category code for `resolve_code` (`LG`, `cs.lg`).
+    """
+    key = code.strip().lower()
+    for kind in ("archive", "group"):
+        for row in _by_id(kind).values():  # type: ignore[arg-type]
+            if row.id.lower() == key:
+                if kind == "archive" and not row.active and row.canonical in _by_id("category"):
+                    return "category", row.canonical
+                return kind, row.id  # type: ignore[return-value]
+    category = resolve_code(code)
+    return ("category", category) if category is not None else None
+
+
 def taxonomy_turtle(base: str = DEFAULT_BASE) -> bytes:
     """Deterministic Turtle: triples sorted, fixed prefixes, a generated-file header."""
     triples = sorted(taxonomy_triples(base), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))

@@ -11,7 +11,7 @@ from typing import TypeVar
 from pyoxigraph import Literal, NamedNode
 
 from scholarkg.loader.settings import Settings
-from scholarkg.loader.snapshots import Snapshots
+from scholarkg.loader.snapshots import FixedSnapshot, Snapshots
 from scholarkg.loader.store import GraphStore, SourceInfo
 from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
@@ -35,12 +35,17 @@ def _scrubbed(error: QueryEvaluationError, text: str) -> QueryEvaluationError:
 class Engine:
     """Owns the read-write store (one writer) and runs every query through the worker pool."""
 
-    def __init__(self, settings: Settings, store: GraphStore, *, workers: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, store: GraphStore, *, workers: int | None = None, read_only: bool = False
+    ) -> None:
         self.settings = settings
         self.store = store
         self.write_lock = WriteGate(settings.max_pending_writes, settings.write_wait_timeout)
-        snapshot_dir = Path(f"{settings.store}.snapshots")
-        self.snapshots = Snapshots(store.store, snapshot_dir)
+        # Read-only (the CLI beside a running server): workers open the store itself read-only, and the
+        # server's snapshot folder is left alone.
+        self.snapshots: Snapshots | FixedSnapshot = (
+            FixedSnapshot(settings.store) if read_only else Snapshots(store.store, Path(f"{settings.store}.snapshots"))
+        )
         self.pool = QueryPool(
             workers or settings.query_workers,
             settings.query_timeout,

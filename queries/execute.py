@@ -61,7 +61,19 @@ class NotAcceptableError(ValueError):
 
     def __init__(self, kind: ResultKind) -> None:
         self.kind = kind
-        super().__init__(f"no acceptable format for a {kind} result")
+        super().__init__(f"no acceptable format for {self.what}")
+
+    @property
+    def what(self) -> str:
+        """The result kind with its article: 'a SELECT result', 'an ASK result', 'a graph result'."""
+        return RESULT_KIND_NAMES[self.kind]
+
+
+RESULT_KIND_NAMES: dict[str, str] = {
+    "select": "a SELECT result",
+    "ask": "an ASK result",
+    "graph": "a graph (CONSTRUCT/DESCRIBE) result",
+}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pyoxigraph import Literal, NamedNode
 
 from scholarkg.loader.text import normalize_key
 from scholarkg.loader.vocab import XSD
-from scholarkg.ontology.taxonomy import resolve_code
+from scholarkg.ontology.taxonomy import concept_iri, resolve_concept
 from scholarkg.queries.catalog import Parameter, StoredQuery
 
 Term = NamedNode | Literal
@@ -82,10 +82,13 @@ def to_term(param: Parameter, value: str, lookup: Lookup, *, base_iri: str) -> T
     if kind == "category":
         if _IRI.match(value):
             return _iri(param, value)
-        notation = resolve_code(value)  # also canonicalises full ids: "cs.lg" → "cs.LG"
-        if notation is None or not re.fullmatch(r"[A-Za-z-]+(\.[A-Za-z-]+)?", notation):
-            raise ParameterError(param.name, f"unknown arXiv category {json.dumps(value)} (e.g. cs.LG or LG)")
-        return NamedNode(f"{base_iri}id/category/{notation}")
+        # An archive (cs, astro-ph) covers its categories; a category code is canonicalised ("cs.lg" → "cs.LG").
+        concept = resolve_concept(value)
+        if concept is None or not re.fullmatch(r"[A-Za-z_-]+(\.[A-Za-z-]+)?", concept[1]):
+            raise ParameterError(
+                param.name, f"unknown arXiv category {json.dumps(value)} (e.g. cs.LG, LG, or an archive: cs)"
+            )
+        return concept_iri(base_iri, *concept)
     # person, paper, organization: an IRI, or a key looked up in the store (case-insensitive)
     if _IRI.match(value):
         return _iri(param, value)

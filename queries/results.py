@@ -148,7 +148,11 @@ def serialize_boolean(value: bool, fmt: str) -> Serialized:
             f"<boolean>{'true' if value else 'false'}</boolean></sparql>\n"
         ).encode()
     else:
-        body = (b"true" if value else b"false") + b"\r\n"
+        # Jena's convention (ResultSetWriterCSV/TSV, read back by its readers and by rdflib's CSV/TSV result
+        # parsers as one row): a header naming the `_askResult` column, then the value; CSV ends lines with
+        # CRLF (RFC 4180), TSV with LF like every TSV result here.
+        header, newline = ("_askResult", "\r\n") if fmt == "csv" else ("?_askResult", "\n")
+        body = f"{header}{newline}{'true' if value else 'false'}{newline}".encode()
     return Serialized(body, SOLUTION_FORMATS[fmt], 1, False)
 
 

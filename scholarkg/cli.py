@@ -18,7 +18,7 @@ from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import expand_paths, load_files
 from scholarkg.loader.records import PAGE_FORMATS, PageFormat
 from scholarkg.loader.settings import Settings
-from scholarkg.loader.store import GraphStore
+from scholarkg.loader.store import GraphStore, StoreInUseError
 
 app = typer.Typer(help="ScholarKG: scholarly pages → RDF knowledge graph in Oxigraph.", no_args_is_help=True)
 out = Console(width=None if sys.stdout.isatty() else 200)
@@ -27,8 +27,10 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 StoreOption = Annotated[
     Path | None, typer.Option("--store", help="Store directory (default: $SCHOLARKG_STORE or the user data dir)")
 ]
-EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")
-QUERY_FORMATS = ("json", "xml", "csv", "tsv", "turtle", "ntriples")
+EXPORT_FORMATS = ("turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml")  # = queries.results.GRAPH_FORMATS
+SOLUTION_QUERY_FORMATS = ("json", "xml", "csv", "tsv")
+GRAPH_QUERY_FORMATS = EXPORT_FORMATS
+QUERY_FORMATS = SOLUTION_QUERY_FORMATS + GRAPH_QUERY_FORMATS
 
 
 def _settings(store: Path | None) -> Settings:
@@ -36,11 +38,33 @@ def _settings(store: Path | None) -> Settings:
 
 
 def _open(settings: Settings) -> GraphStore:
+    """The store for writing; a store held by another process (a running server) is a clear error."""
     try:
         return GraphStore.open(settings.store)
     except LoaderError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
+
+
+def _open_for_reading(settings: Settings) -> tuple[GraphStore, bool]:
+    """The store for a reading command, and whether it is opened read-only.
+
+    Read-write when nobody holds it (as before); beside a running `scholarkg serve` (which holds the RocksDB
+    lock) read-only, which RocksDB allows next to a writer: the command sees the data as of its start.
+    """
+    try:
+        return GraphStore.open(settings.store), False
+    except StoreInUseError:
+        try:
+            return GraphStore.open(settings.store, read_only=True), True
+        except OSError as error:
+            raise _fail(f"store {settings.store} is in use and cannot be opened read-only: {error}", 2) from None
+    except LoaderError as error:
+        raise _fail(str(error), 2) from None
+
+
+def _reader(settings: Settings) -> GraphStore:
+    return _open_for_reading(settings)[0]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -72,7 +96,13 @@ def load(
         str | None, typer.Option("--server", help="Load through a running `scholarkg serve` at this URL")
     ] = None,
     token: Annotated[
-        str | None, typer.Option("--token", envvar="SCHOLARKG_UPDATE_TOKEN", help="Update token for --server")
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="SCHOLARKG_UPDATE_TOKEN",
+            show_envvar=True,
+            help="Update token for --server (default: $SCHOLARKG_UPDATE_TOKEN; no need to pass it)",
+        ),
     ] = None,
     to_shards: Annotated[
         Path | None, typer.Option("--to-shards", help="Write gzip N-Quads shards into this folder (no store)")
@@ -99,7 +129,7 @@ def load(
         _load_to_shards(files, to_shards, settings, retrieved, page_format, shard_quads, jobs, engine)
         return
     if server is not None:
-        _load_via_server(server, token, files, retrieved, page_format)
+        _load_via_server(server, _server_token(token), files, retrieved, page_format)
         return
     graph_store = _open(settings)
     table = Table("source", "format", "entries", "quads", "graph")
@@ -120,6 +150,22 @@ def load(
         out.print(table)
     if failures:
         raise _fail(f"{failures} of {len(files)} page(s) failed; the store is unchanged for them")
+
+
+def _server_token(token: str | None) -> str:
+    """The update token for `load --server`, with a clear error when it is missing or looks swallowed.
+
+    `--token $SCHOLARKG_UPDATE_TOKEN` with the variable unset makes the shell drop the value, so `--token`
+    takes the next argument (a page path) as the token. The token comes from the environment by default.
+    """
+    if token is None or not token.strip():
+        raise _fail("no update token: set SCHOLARKG_UPDATE_TOKEN (read by default) or pass --token TOKEN")
+    if Path(token).exists():
+        raise _fail(
+            f"--token got {token!r}, which is a path, not a token (was $SCHOLARKG_UPDATE_TOKEN unset?); "
+            "drop --token: the token is read from SCHOLARKG_UPDATE_TOKEN"
+        )
+    return token
 
 
 def _load_to_shards(
@@ -154,12 +200,12 @@ def _load_to_shards(
         raise _fail(f"{len(failures)} of {len(files)} page(s) failed; they are not in the shards")
 
 
-def _load_via_server(server: str, token: str | None, files: list[Path], as_of: dt.date, fmt: str | None) -> None:
+def _load_via_server(server: str, token: str, files: list[Path], as_of: dt.date, fmt: str | None) -> None:
     import httpx
 
     table = Table("source", "format", "entries", "quads", "graph")
     failures = 0
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=server.rstrip("/"), timeout=120, headers=headers) as client:
         for path in files:
             params = {"name": path.name, "as_of": as_of.isoformat()} | ({"format": fmt} if fmt else {})
@@ -185,7 +231,7 @@ def _load_via_server(server: str, token: str | None, files: list[Path], as_of: d
 @app.command()
 def sources(store: StoreOption = None) -> None:
     """List the source pages in the store."""
-    graph_store = _open(_settings(store))
+    graph_store = _reader(_settings(store))
     table = Table("file", "format", "entries", "triples", "retrieved", "sha256", "graph")
     for info in graph_store.sources():
         table.add_row(
@@ -221,7 +267,7 @@ def remove(
 @app.command()
 def stats(store: StoreOption = None) -> None:
     """Counts of sources, papers, persons and more."""
-    graph_store = _open(_settings(store))
+    graph_store = _reader(_settings(store))
     table = Table("what", "count")
     for name, value in graph_store.stats().items():
         table.add_row(name, str(value))
@@ -233,7 +279,7 @@ def validate(store: StoreOption = None) -> None:
     """Validate the stored data against the SHACL shapes in ontology/shapes.ttl."""
     from scholarkg.loader.validate import validate_store
 
-    report = validate_store(_open(_settings(store)))
+    report = validate_store(_reader(_settings(store)))
     if report.conforms:
         out.print("conforms: the data satisfies every SHACL shape")
         return
@@ -269,7 +315,7 @@ def export(
         _export_shards(store, rdf_format, graph, output, split, engine, out_dir)
         return
     settings = _settings(store)
-    graph_store = _open(settings)
+    graph_store = _reader(settings)
     target = NamedNode(_graph_iri(graph, settings.base_iri)) if graph else None
     try:
         if output is None:
@@ -331,7 +377,7 @@ def _export_shards(
     if graph is not None or output is not None:
         raise typer.BadParameter("--split exports the whole dataset into OUT_DIR", param_hint="--graph/--output")
     _check_engine(engine)
-    graph_store = _open(_settings(store))
+    graph_store = _reader(_settings(store))
     try:
         manifest = export_shards(graph_store, out_dir, split)
     except LoaderError as error:
@@ -351,15 +397,25 @@ def query(
     query_or_file: Annotated[str, typer.Argument(help="SPARQL text, or a file holding it")],
     store: StoreOption = None,
     result_format: Annotated[
-        str, typer.Option("--format", help=f"One of {', '.join(QUERY_FORMATS)} (json: SPARQL JSON results)")
-    ] = "json",
+        str | None,
+        typer.Option(
+            "--format",
+            help=f"SELECT/ASK: {', '.join(SOLUTION_QUERY_FORMATS)} (default json: SPARQL JSON results); "
+            f"CONSTRUCT/DESCRIBE: {', '.join(GRAPH_QUERY_FORMATS)} (default turtle)",
+        ),
+    ] = None,
 ) -> None:
     """Run a SPARQL query (with the configured time limit and row cap) and print the results."""
-    if result_format not in QUERY_FORMATS:
+    if result_format is not None and result_format not in QUERY_FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(QUERY_FORMATS)}", param_hint="--format")
     text = _read_query(query_or_file)
-    graph_format = result_format if result_format in ("turtle", "ntriples") else "turtle"
-    solution_format = result_format if result_format not in ("turtle", "ntriples") else "json"
+    # An explicit format fits one kind of result only: the other kind is an error listing its formats.
+    solution_format: str | None = "json"
+    graph_format: str | None = "turtle"
+    if result_format in SOLUTION_QUERY_FORMATS:
+        solution_format, graph_format = result_format, None
+    elif result_format in GRAPH_QUERY_FORMATS:
+        solution_format, graph_format = None, result_format
     _run_and_print(
         _settings(store),
         lambda engine: engine.query(engine.request(text, solution_format=solution_format, graph_format=graph_format)),
@@ -409,13 +465,15 @@ def _run_and_print(settings: Settings, action: object) -> None:
     from scholarkg.queries.parameters import ParameterError
     from scholarkg.queries.workers import QueryTimeoutError
 
-    engine = Engine(settings, _open(settings), workers=1)
+    graph_store, read_only = _open_for_reading(settings)
+    engine = Engine(settings, graph_store, workers=1, read_only=read_only)
     try:
         result = action(engine)  # type: ignore[operator]
     except (QuerySyntaxError, ForbiddenServiceError, ParameterError, QueryTimeoutError, QueryEvaluationError) as error:
         raise _fail(str(error)) from None
     except NotAcceptableError as error:
-        raise _fail(f"--format does not fit a {error.kind} result") from None
+        formats = GRAPH_QUERY_FORMATS if error.kind == "graph" else SOLUTION_QUERY_FORMATS
+        raise _fail(f"--format does not fit {error.what}; choose one of {', '.join(formats)}") from None
     finally:
         engine.close()
     sys.stdout.buffer.write(result.body)

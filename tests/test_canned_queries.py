@@ -465,6 +465,47 @@ def test_category_papers_of_an_archive_covers_its_categories(run: Run) -> None:
     assert {row["notation"] for row in rows} == {"cs.LG", "cs.CV", "cs.CL", "cs.AI", "cs.CR", "cs.IR", "cs.SE"}
 
 
+@pytest.mark.parametrize("spelling", ["cs", "CS", " cs "])
+def test_category_parameter_accepts_an_archive_notation(run: Run, spelling: str) -> None:
+    every = [e for f in (ALEXANDER, ZICHANG, TIANLONG) for e in profile_entries(f)]
+    rows = run("category-papers", category=spelling)
+    assert rows == run("category-papers", category=f"{DEFAULT_BASE}id/archive/cs")
+    assert len(rows) == sum(1 for e in every if e.code not in ("QUANT-PH", "SP")) == 69
+
+
+def test_category_papers_per_year_of_the_cs_archive(run: Run) -> None:
+    per_year = {row["year"]: row["papers"] for row in run("category-papers-per-year", category="cs")}
+    lg = {row["year"]: row["papers"] for row in run("category-papers-per-year", category="cs.LG")}
+    assert sum(per_year.values()) >= sum(lg.values()) > 0
+    assert all(per_year[year] >= count for year, count in lg.items())  # cs covers cs.LG, year by year
+
+
+def test_an_archive_includes_its_categories_papers(tmp_path: Path, catalog: dict[str, StoredQuery]) -> None:
+    """`astro-ph` (an archive that is also a retired category id) covers astro-ph.CO, astro-ph.GA, …"""
+    path = tmp_path / "store"
+    store = GraphStore.open(path)
+    assert all(r.ok for r in load_files(store, [seeds.SEEDS_DIR / ALEXANDER], as_of=AS_OF, iris=IRIS))
+    category = f"{DEFAULT_BASE}id/category/"
+    store.store.update(
+        f"""PREFIX schema: <http://schema.org/> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        INSERT DATA {{ GRAPH <{DEFAULT_BASE}id/source/astro> {{
+          <{DEFAULT_BASE}id/paper/cmb> a schema:ScholarlyArticle ; schema:name "CMB" ;
+              schema:about <{category}astro-ph.CO> ; schema:datePublished "2024-03-01"^^xsd:date .
+          <{DEFAULT_BASE}id/paper/galaxies> a schema:ScholarlyArticle ; schema:name "Galaxies" ;
+              schema:about <{category}astro-ph.GA> ; schema:datePublished "2023-05-01"^^xsd:date . }} }}"""
+    )
+    engine = Engine(Settings(store=path, query_timeout=20), store, workers=1)
+    try:
+        per_year = json.loads(engine.run_stored(catalog["category-papers-per-year"], {"category": "astro-ph"}).body)
+        papers = json.loads(engine.run_stored(catalog["category-papers"], {"category": "ASTRO-PH"}).body)
+        none = json.loads(engine.run_stored(catalog["category-papers"], {"category": "astro-ph.HE"}).body)
+    finally:
+        engine.close()
+    assert per_year["rows"] == [{"year": 2023, "papers": 1}, {"year": 2024, "papers": 1}]
+    assert sorted(row["notation"] for row in papers["rows"]) == ["astro-ph.CO", "astro-ph.GA"]
+    assert none["rows"] == []
+
+
 def test_top_authors_in_lg(run: Run) -> None:
     rows = run("top-authors", category="LG")
     lg = [

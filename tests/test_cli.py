@@ -109,7 +109,7 @@ def test_load_prints_each_file(scenario: Scenario) -> None:
         ("author-profile", "7", "299"),
         ("author-profile", "14", "595"),
         ("daily-papers", "45", "606"),
-        ("author-cluster", "61", "4283"),
+        ("author-cluster", "61", "4295"),
         ("author-profile", "50", "1931"),
     ]
     assert rows == [
@@ -137,7 +137,7 @@ def test_sources(scenario: Scenario) -> None:
         [SEED_NAMES[0], "author-profile", "7", "299", "2026-11-23"],
         [SEED_NAMES[1], "author-profile", "14", "595", "2026-11-23"],
         [SEED_NAMES[2], "daily-papers", "45", "606", "2026-11-23"],
-        [SEED_NAMES[3], "author-cluster", "61", "4283", "2026-11-23"],
+        [SEED_NAMES[3], "author-cluster", "61", "4295", "2026-11-23"],
         [SEED_NAMES[4], "author-profile", "50", "1931", "2026-11-23"],
     ]
     assert [len(row[5]) for row in rows] == [12] * 5  # sha256 prefix

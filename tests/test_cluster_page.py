@@ -161,8 +161,30 @@ def test_no_profile_or_listing_fields(page: Page) -> None:
 
 
 def test_code_repositories(page: Page) -> None:
+    """12 of the 15 links are split by PDF text extraction (`https: //github. com/…`) and repaired."""
     assert [(e.index, e.code_repositories) for e in page.entries if e.code_repositories] == [
+        (9, ("https://github.com/mit-han-lab/radial-attention",)),
+        (11, ("https://github.com/svg-project/Sparse-VideoGen",)),
+        (13, ("https://github.com/Gumpest/SparseVLMs",)),
+        (16, ("https://github.com/SqueezeAILab/LLMCompiler",)),
+        (23, ("https://github.com/SqueezeAILab/SqueezeLLM",)),
         (26, ("https://github.com/Divadi/SOLOFusion",)),
+        (29, ("https://github.com/hikaru-nara/DASK",)),
+        (32, ("https://github.com/microsoft/klite",)),
+        (35, ("https://github.com/allenai/staged-training",)),
         (41, ("https://github.com/chenfengxu714/YOGO",)),  # "…/YOGO.git." → ".git" and "." dropped
+        (42, ("https://github.com/maysonma/VAANet",)),
+        (47, ("https://github.com/daoyuan98/MDDA",)),
+        (48, ("https://github.com/sIncerass/powernorm",)),
+        (54, ("https://github.com/Luodian/MADAN",)),
         (55, ("https://github.com/xuanyuzhou98/SqueezeSegV2",)),
     ]
+
+
+def test_split_links_stay_as_printed_in_the_abstract(page: Page) -> None:
+    squeeze = next(e for e in page.entries if e.index == 23)
+    assert "Our code is available at https: //github. com/SqueezeAILab/SqueezeLLM." in (squeeze.abstract or "")
+    assert "up to 2. 1x" in (squeeze.abstract or "")
+    project_page = next(e for e in page.entries if e.index == 18)  # a GitHub Pages site, not a repository
+    assert "https: //yhli123. github. io/immiscible-diffusion" in (project_page.abstract or "")
+    assert project_page.code_repositories == ()

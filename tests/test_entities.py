@@ -15,6 +15,7 @@ import pytest
 from markupsafe import escape
 from pyoxigraph import RdfFormat, parse
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.records import Page
@@ -94,6 +95,16 @@ def test_ntriples_has_the_same_triples(client: httpx.Client, person_iri: str, tu
     assert response.headers["content-type"].startswith("application/n-triples")
     triples = list(parse(response.content, RdfFormat.N_TRIPLES))  # type: ignore[arg-type]
     assert len({str(t) for t in triples}) == len(turtle_graph)
+
+
+def test_rdfxml_has_the_same_triples(client: httpx.Client, person_iri: str, turtle_graph: Graph) -> None:
+    response = client.get(local(person_iri), headers={"Accept": "application/rdf+xml"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/rdf+xml; charset=utf-8"
+    assert response.headers["vary"] == "Accept"
+    assert isomorphic(Graph().parse(data=response.text, format="xml"), turtle_graph)
+    by_name = client.get(local(person_iri), params={"format": "rdfxml"})
+    assert by_name.status_code == 200 and by_name.content == response.content
 
 
 def test_html_author_page(client: httpx.Client, person_iri: str) -> None:
@@ -280,3 +291,68 @@ def test_svg_charts_are_capped_escaped_and_deterministic() -> None:
     bars = svg.bar_chart(svg.years_series({2020: 2, 2023: 5}), title="Papers <per> year")
     assert bars.count("<rect") == 4  # 2020 … 2023, gaps as zero bars
     assert "Papers &lt;per&gt; year" in bars
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/person/kurt-keutzer-a44af0d84d",
+        "/id/category/cs.LG",
+        "/id/archive/cs",
+        "/id/source/003_9e15f5f7954c11b9",
+        "/search?q=sparse",
+        "/ui/queries/coauthors?author=Kurt+Keutzer",
+        "/",
+    ],
+)
+def test_html_pages_link_entities_to_this_server(client: httpx.Client, path: str) -> None:
+    """Entity IRIs stay `https://w3id.org/scholarkg/id/…` as text, but every link goes to the local `/id/…`."""
+    page = client.get(path, headers={"Accept": "text/html"}).text
+    hrefs = re.findall(r'href="([^"]*)"', page) + re.findall(r'xlink:href="([^"]*)"', page)
+    assert not [h for h in hrefs if h.startswith("https://w3id.org/scholarkg/id/")]
+    assert sum(h.startswith("/id/") for h in hrefs) >= 5
+
+
+# -- what the paper and person pages show -----------------------------------------------------------------
+RADIAL = "Radial Attention: $\\mathcal{O}(n\\log n)$ Sparse Attention with Energy Decay for Long Video Generation"
+TRAIN_BIG = "Train Big, Then Compress: Rethinking Model Size for Efficient Training and Inference of Transformers"
+
+
+def _paper_page(client: httpx.Client, title: str) -> str:
+    response = client.get(local(Iris(BASE).paper(title).value), headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    return response.text
+
+
+def test_latex_in_a_title_is_rendered_and_kept_as_printed(client: httpx.Client) -> None:
+    page = _paper_page(client, RADIAL)
+    heading = page[page.index("<h1>") : page.index("</h1>")]
+    assert heading.startswith('<h1>Radial Attention: <span class="tex" title="$\\mathcal{O}(n\\log n)$"><math')
+    assert "&#x1D4AA;" in heading and "$" not in heading.split("title=", 1)[1].split(">", 1)[1]
+    assert f'<code class="tex-source">{escape(RADIAL)}</code>' in page  # the literal, as printed
+    turtle = client.get(local(Iris(BASE).paper(RADIAL).value), headers={"Accept": "text/turtle"}).text
+    assert (URIRef(Iris(BASE).paper(RADIAL).value), URIRef("http://schema.org/name"), Literal(RADIAL)) in Graph().parse(
+        data=turtle, format="turtle"
+    )
+
+
+def test_paper_page_shows_the_abstract_once(client: httpx.Client) -> None:
+    page = _paper_page(client, RADIAL)
+    assert page.count("we identify a phenomenon we term Spatiotemporal Energy Decay") == 1
+    assert page.count('class="abstract"') == 1
+
+
+def test_homonym_number_is_shown_alike_in_every_list_of_the_paper_page(client: httpx.Client) -> None:
+    page = _paper_page(client, TRAIN_BIG)
+    sheng = "/id/person/sheng-shen-0001-"
+    texts = re.findall(rf'<a href="{sheng}[0-9a-f]+">([^<]*)</a>', page)
+    assert len(texts) == 3 and set(texts) == {"Sheng Shen 0001"}  # as printed, known authors, properties
+
+
+def test_person_page_network_nodes_link_to_people(client: httpx.Client, person_iri: str) -> None:
+    page = client.get(local(person_iri), headers={"Accept": "text/html"}).text
+    network = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" class="chart network"') :]
+    network = network[: network.index("</svg>") + 6]
+    links = re.findall(r'<a href="(/id/person/[^"]+)"><circle', network)
+    assert len(links) == 30 and len(set(links)) == 30  # the person and the 29 most frequent co-authors
+    assert network.count("<text") == 30  # every node labelled (the labels are placed without collisions)

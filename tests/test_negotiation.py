@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from scholarkg.api.negotiation import ENTITY, GRAPHS, ROWS, SOLUTIONS, negotiate, negotiate_format, prefers_html
+from scholarkg.api.negotiation import (
+    ENTITY,
+    GRAPH_STORE,
+    GRAPHS,
+    ROWS,
+    SOLUTIONS,
+    negotiate,
+    negotiate_format,
+    negotiate_query,
+    prefers_html,
+)
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -119,3 +129,48 @@ def test_table_contents() -> None:
     assert set(GRAPHS.values()) == {"turtle", "ntriples", "nquads", "trig", "jsonld", "rdfxml"}
     assert ROWS["application/json"] == "rows" and ROWS[JSON] == "json"
     assert ENTITY["application/json"] == "jsonld"
+
+
+# -- a query of unknown kind: lenient like Fuseki and Oxigraph server ----------------------------------
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, ("json", "turtle")),
+        ("*/*", ("json", "turtle")),
+        (XML, ("xml", "turtle")),  # roqet: CONSTRUCT asked for SPARQL XML gets Turtle
+        (JSON, ("json", "turtle")),  # rdflib SPARQLStore(returnFormat="json")
+        ("text/csv", ("csv", "turtle")),
+        ("application/rdf+xml", ("json", "rdfxml")),  # SELECT asked for RDF only gets SPARQL JSON
+        ("text/turtle, application/n-triples;q=0.5", ("json", "turtle")),
+        (f"application/ld+json, {XML};q=0.2", ("xml", "jsonld")),
+    ],
+)
+def test_negotiate_query_falls_back_to_each_kinds_default(accept: str | None, expected: tuple[str, str]) -> None:
+    assert negotiate_query(accept) == expected
+
+
+@pytest.mark.parametrize("accept", ["image/png", "application/sparql-results+yaml", "*/*;q=0", f"{JSON};q=0"])
+def test_negotiate_query_is_none_only_when_nothing_matches(accept: str) -> None:
+    assert negotiate_query(accept) is None
+
+
+def test_graph_store_and_entity_tables_serve_json_ld_and_rdf_xml() -> None:
+    assert negotiate_format("application/ld+json", GRAPH_STORE) == "jsonld"
+    assert negotiate_format("application/rdf+xml", GRAPH_STORE) == "rdfxml"
+    assert negotiate_format("application/n-quads", GRAPH_STORE) is None  # a dataset syntax: not one graph
+    assert negotiate_format("application/rdf+xml", ENTITY) == "rdfxml"
+
+
+@pytest.mark.parametrize(
+    ("kind", "what"),
+    [("ask", "an ASK result"), ("select", "a SELECT result"), ("graph", "a graph (CONSTRUCT/DESCRIBE) result")],
+)
+def test_not_acceptable_messages_use_the_right_article(kind: str, what: str) -> None:
+    from scholarkg.api.errors import ApiError
+    from scholarkg.queries.execute import NotAcceptableError
+
+    error = NotAcceptableError(kind)  # type: ignore[arg-type]
+    assert error.what == what and str(error) == f"no acceptable format for {what}"
+    assert ApiError.not_acceptable(error.what, ["text/csv"]).message == (
+        f"cannot serve {what} in any type the Accept header allows"
+    )

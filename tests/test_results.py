@@ -64,3 +64,18 @@ def test_byte_cap_cuts_before_the_limit_and_stays_valid_xml() -> None:
 def test_boolean(fmt: str) -> None:
     out = serialize_boolean(True, fmt)
     assert bool(parse_query_results(out.body, PYOX_FORMATS[fmt])) is True
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_boolean_csv_and_tsv_follow_jenas_askresult_convention(value: bool) -> None:
+    """Byte for byte what Jena's ResultSetWriterCSV / ResultSetWriterTSV write for an ASK (and their readers
+    expect): a `_askResult` header line, then the value; CRLF in CSV, LF in TSV (as in every TSV result)."""
+    word = "true" if value else "false"
+    csv_out = serialize_boolean(value, "csv")
+    tsv_out = serialize_boolean(value, "tsv")
+    assert csv_out.body == f"_askResult\r\n{word}\r\n".encode() and csv_out.media_type == "text/csv"
+    assert tsv_out.body == f"?_askResult\n{word}\n".encode() and tsv_out.media_type == "text/tab-separated-values"
+    # A plain SPARQL TSV reader sees one column `_askResult` holding the boolean literal.
+    (solution,) = list(parse_query_results(tsv_out.body, QueryResultsFormat.TSV))
+    assert solution["_askResult"] == Literal(word, datatype=NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    assert list(csv.reader(io.StringIO(csv_out.body.decode()))) == [["_askResult"], [word]]

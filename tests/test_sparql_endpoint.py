@@ -18,6 +18,7 @@ import httpx
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from rdflib.query import Result
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from tests.server_fixtures import (  # noqa: F401
@@ -37,6 +38,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 FORM = "application/x-www-form-urlencoded"
 RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
 TIMEOUT = 2.0
+SKOS_NOTATION = URIRef("http://www.w3.org/2004/02/skos/core#notation")
 
 
 @pytest.fixture(scope="module")
@@ -196,10 +198,83 @@ def test_unacceptable_accept_is_406_listing_what_is_offered(client: httpx.Client
     assert {"application/sparql-results+json", "text/csv", "text/turtle"} <= set(error["acceptable"])
 
 
-def test_graph_format_for_a_select_is_406(client: httpx.Client) -> None:
-    response = client.get("/sparql", params={"query": PERSONS}, headers={"Accept": "text/turtle"})
-    assert response.status_code == 406
-    assert "application/sparql-results+json" in response.json()["error"]["acceptable"]
+# -- lenient negotiation: an Accept naming only the other kind's formats gets this kind's default --------
+def test_select_with_only_rdf_formats_accepted_gets_sparql_json(client: httpx.Client) -> None:
+    response = client.get("/sparql", params={"query": PERSONS}, headers={"Accept": "text/turtle, application/rdf+xml"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/sparql-results+json")
+    assert response.headers["vary"] == "Accept"
+    assert len(response.json()["results"]["bindings"]) == 3
+
+
+def test_ask_with_only_rdf_formats_accepted_gets_sparql_json(client: httpx.Client) -> None:
+    query = 'ASK { ?p schema:name "Kurt Keutzer" }'
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200 and response.json() == {"head": {}, "boolean": True}
+    assert response.headers["vary"] == "Accept"
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+xml", "application/sparql-results+json", "text/csv"])
+def test_construct_with_only_result_formats_accepted_gets_turtle(client: httpx.Client, accept: str) -> None:
+    response = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/turtle; charset=utf-8"
+    assert response.headers["vary"] == "Accept"
+    graph = Graph().parse(data=response.text, format="turtle")
+    assert (URIRef("https://w3id.org/scholarkg/id/category/cs.LG"), SKOS_NOTATION, Literal("cs.LG")) in graph
+
+
+def test_describe_with_sparql_xml_accepted_gets_turtle(client: httpx.Client) -> None:
+    query = "DESCRIBE <https://w3id.org/scholarkg/id/person/kurt-keutzer-a44af0d84d>"
+    response = client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+xml"})
+    assert response.status_code == 200 and response.headers["content-type"] == "text/turtle; charset=utf-8"
+    graph = Graph().parse(data=response.text, format="turtle")
+    kurt = URIRef("https://w3id.org/scholarkg/id/person/kurt-keutzer-a44af0d84d")
+    assert (kurt, URIRef("http://schema.org/name"), Literal("Kurt Keutzer")) in graph
+
+
+def test_rdflib_sparqlstore_json_return_format_runs_construct(live_server: LiveServer) -> None:  # noqa: F811
+    """rdflib's SPARQLStore(returnFormat="json") sends CONSTRUCT with a SPARQL-JSON Accept (roqet: XML)."""
+    store = SPARQLStore(query_endpoint=f"{live_server.url}/sparql", returnFormat="json")
+    prologue = "PREFIX schema: <http://schema.org/>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+    try:
+        result = Graph(store=store).query(prologue + CONSTRUCT)
+        triples = set(result)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    with live_server.client() as client:
+        turtle = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": "text/turtle"}).text
+    assert (URIRef("https://w3id.org/scholarkg/id/category/cs.LG"), SKOS_NOTATION, Literal("cs.LG")) in triples
+    assert triples == set(Graph().parse(data=turtle, format="turtle")) and len(triples) > 3
+
+
+# -- ASK in CSV and TSV: Jena's `_askResult` convention -----------------------------------------------
+@pytest.mark.parametrize(
+    ("accept", "body"), [("text/csv", b"_askResult\r\ntrue\r\n"), ("text/tab-separated-values", b"?_askResult\ntrue\n")]
+)
+def test_ask_csv_and_tsv_use_the_askresult_header(client: httpx.Client, accept: str, body: bytes) -> None:
+    response = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.content == body
+    false = client.get(
+        "/sparql", params={"query": "ASK { ?s <http://example.org/none> ?o }"}, headers={"Accept": accept}
+    )
+    assert false.content == body.replace(b"true", b"false")
+
+
+@pytest.mark.parametrize(("accept", "fmt"), [("text/csv", "csv"), ("text/tab-separated-values", "tsv")])
+def test_rdflib_result_parsers_read_ask_csv_and_tsv(client: httpx.Client, accept: str, fmt: str) -> None:
+    response = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": accept})
+    result = Result.parse(io.BytesIO(response.content), format=fmt)
+    assert [str(v) for v in result.vars or []] == ["_askResult"]  # one column named as Jena names it
+    rows = list(result)
+    assert len(rows) == 1 and str(rows[0][0]).lower() == "true"  # type: ignore[index]
+
+
+def test_tsv_line_endings_match_between_ask_and_select(client: httpx.Client) -> None:
+    tsv = {"Accept": "text/tab-separated-values"}
+    ask = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=tsv).content
+    select = client.get("/sparql", params={"query": PERSONS}, headers=tsv).content
+    assert b"\r" not in ask and b"\r" not in select and ask.count(b"\n") == 2 and select.count(b"\n") == 4
 
 
 def test_text_plain_body_is_415(client: httpx.Client) -> None:

@@ -42,6 +42,7 @@ FLAGS = (
 )
 COUNT_PAPERS = """PREFIX schema: <http://schema.org/>
 SELECT (COUNT(DISTINCT ?paper) AS ?papers) WHERE { ?paper a schema:ScholarlyArticle }"""
+KURT = "https://w3id.org/scholarkg/id/person/kurt-keutzer-a44af0d84d"
 NAMES = """PREFIX schema: <http://schema.org/>
 SELECT ?name WHERE { ?p a schema:Person ; schema:name ?name FILTER(STRSTARTS(?name, "Tianlong")) } ORDER BY ?name"""
 
@@ -140,13 +141,35 @@ def test_sparql_editor_runs_queries_against_the_local_endpoint(live_server: Live
 
     rows = _run_in_yasgui(browser, COUNT_PAPERS, click=True)
     assert len(rows) == 1
-    assert any(cell == "177" or cell.startswith('"177"^^') for cell in rows[0]), rows
+    assert "177" in rows[0], rows  # a plain number, not "177"^^xsd:integer
     rows = _run_in_yasgui(browser, NAMES, click=False)
     assert any("Tianlong Chen" in cell for row in rows for cell in row)
 
     _assert_local(_requested_urls(browser))
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors  # includes Content-Security-Policy violations and script errors
+
+
+@needs_browser
+def test_yasgui_table_links_entities_to_this_server(live_server: LiveServer, browser: Any) -> None:
+    browser.get(f"{live_server.url}/ui/sparql")
+    _wait(browser, lambda d: d.execute_script("return document.documentElement.dataset.yasgui === 'ready'"))
+    query = """PREFIX schema: <http://schema.org/>
+SELECT ?person ?type ?papers WHERE {
+  { SELECT ?person (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
+      ?person schema:name "Kurt Keutzer" . ?paper schema:author ?person } GROUP BY ?person }
+  BIND(schema:Person AS ?type)
+}"""
+    rows = _run_in_yasgui(browser, query, click=False)
+    assert rows[0][1:] == [KURT, "schema:Person", "61"] or rows[0][1:] == [f"<{KURT}>", "schema:Person", "61"], rows
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('.yasr .dataTable tbody a.iri')].map(a => [a.textContent, a.href])"
+    )
+    # The IRI is shown as it is; the link goes to this server's page for it. Other IRIs are left alone.
+    assert [KURT, f"{live_server.url}/id/person/kurt-keutzer-a44af0d84d"] in links
+    assert ["schema:Person", "http://schema.org/Person"] in links
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
 
 
 @needs_browser
@@ -228,3 +251,33 @@ def test_sparql_editor_page_without_javascript(client: httpx.Client) -> None:
     assert "PREFIX schema: &lt;http://schema.org/&gt;" in page
     assert client.get("/static/app.js").status_code == 200
     assert 'href="/static/vendor/yasgui/LICENSE"' in page
+
+
+# -- offline API docs ---------------------------------------------------------------------------------
+def test_docs_page_is_served_from_this_server_with_the_csp(client: httpx.Client) -> None:
+    from scholarkg.api.ui import CSP
+
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == CSP
+    page = response.text
+    assert '<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"' in page
+    assert "<script>" not in page and "cdn" not in page.lower() and "https://unpkg" not in page
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/static/vendor/swagger-ui/VERSION").text.strip() == "swagger-ui-dist@5.35.0"
+    assert client.get("/redoc").status_code == 404  # dropped rather than left blank offline
+
+
+@needs_browser
+def test_docs_render_offline_in_the_browser(live_server: LiveServer, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live_server.url}/docs")
+    _wait(browser, lambda d: d.execute_script("return document.documentElement.dataset.swagger === 'ready'"))
+    operations = _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock"))
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock-summary-path")}
+    assert len(operations) >= 10 and {"/sparql", "/export", "/queries/{name}"} <= paths, paths
+    assert browser.find_element(By.CSS_SELECTOR, ".swagger-ui .info .title").text.startswith("ScholarKG")
+    _assert_local(_requested_urls(browser))
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors  # includes Content-Security-Policy violations and script errors
