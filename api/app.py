@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from scholarkg.api.cors import ReconcileCORS
 from scholarkg.api.errors import install_error_handlers
+from scholarkg.api.http_limits import HeadLimitMiddleware
 from scholarkg.loader.backend import StoreBackend, open_backend
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_files
@@ -65,6 +66,7 @@ def create_app(settings: Settings, store: StoreBackend | None = None) -> FastAPI
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(HeadLimitMiddleware, limit=settings.max_request_head_bytes)  # 414 / 431
 
     from scholarkg.api import (
         authors,

@@ -134,6 +134,31 @@ def install_error_handlers(app: FastAPI) -> None:
         api_error = ApiError(error.status_code, code, str(error.detail), headers=error.headers)
         return error_response(api_error)
 
+    from scholarkg.queries.guard import ForbiddenServiceError
+    from scholarkg.queries.limits import QueryTooDeepError, QueryTooLargeError
+    from scholarkg.queries.workers import QueryTimeoutError
+    from scholarkg.queries.write_gate import WriteBusyError
+
+    @app.exception_handler(QueryTimeoutError)
+    async def _timeout(request: Request, error: QueryTimeoutError) -> JSONResponse:
+        return error_response(ApiError.timeout(str(error)))  # e.g. a canned query's parameter lookup
+
+    @app.exception_handler(WriteBusyError)
+    async def _busy(request: Request, error: WriteBusyError) -> JSONResponse:
+        return error_response(ApiError.busy(str(error)))
+
+    @app.exception_handler(QueryTooLargeError)
+    async def _too_long(request: Request, error: QueryTooLargeError) -> JSONResponse:
+        return error_response(ApiError(413, "query-too-large", str(error)))
+
+    @app.exception_handler(QueryTooDeepError)
+    async def _too_deep(request: Request, error: QueryTooDeepError) -> JSONResponse:
+        return error_response(ApiError(400, "query-too-deep", str(error)))
+
+    @app.exception_handler(ForbiddenServiceError)
+    async def _forbidden_service(request: Request, error: ForbiddenServiceError) -> JSONResponse:
+        return error_response(ApiError.forbidden(str(error), code="service-not-allowed"))
+
     @app.exception_handler(Exception)
     async def _fault(request: Request, error: Exception) -> JSONResponse:
         log.exception("server fault on %s %s", request.method, request.url.path)

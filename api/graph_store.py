@@ -14,13 +14,15 @@ from email.policy import HTTP
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, serialize
 
 from scholarkg.api.auth import require_update_token
 from scholarkg.api.body import content_type, read_body
 from scholarkg.api.deps import EngineDep, SettingsDep
 from scholarkg.api.errors import ApiError
 from scholarkg.api.negotiation import GRAPH_STORE, negotiate_format
+from scholarkg.api.rdf_uploads import parse_upload
+from scholarkg.loader.settings import Settings
 from scholarkg.queries.engine import Engine
 from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
@@ -79,22 +81,27 @@ async def _payload(request: Request, settings: SettingsDep, graph: Graph) -> lis
         quads: list[Quad] = []
         for part in message.iter_parts():
             part_type = part.get_content_type()
-            quads += _parse(part.get_payload(decode=True) or b"", part_type, graph, base)
+            quads += _parse(part.get_payload(decode=True) or b"", part_type, graph, base, settings)
         return quads
     if charset not in (None, "utf-8", "utf8"):
         raise ApiError(415, "unsupported-charset", f"charset {charset!r} is not supported; send UTF-8")
-    return _parse(data, media, graph, base)
+    return _parse(data, media, graph, base, settings)
 
 
-def _parse(data: bytes, media: str, graph: Graph, base_iri: str | None = None) -> list[Quad]:
+def _parse(data: bytes, media: str, graph: Graph, base_iri: str | None, settings: Settings) -> list[Quad]:
     rdf_format = _TRIPLE_FORMATS.get(media)
     if rdf_format is None:
         raise ApiError.unsupported_media_type(media, list(_TRIPLE_FORMATS))
     base = graph.value if isinstance(graph, NamedNode) else base_iri
-    try:
-        return [Quad(t.subject, t.predicate, t.object, graph) for t in parse(data, rdf_format, base_iri=base)]
-    except SyntaxError as error:
-        raise ApiError.bad_request(f"the {media} body does not parse: {error}", code="bad-rdf") from None
+    return parse_upload(
+        data,
+        media,
+        rdf_format,
+        graph,
+        base,
+        max_quads=settings.max_upload_quads,
+        max_bytes=settings.max_upload_parsed_bytes,
+    )
 
 
 def _write(engine: Engine, graph: Graph, quads: list[Quad], *, replace: bool) -> None:
@@ -111,7 +118,7 @@ def _write(engine: Engine, graph: Graph, quads: list[Quad], *, replace: bool) ->
     elif quads:
         parts.append(f"INSERT DATA {{\n{lines}\n}}")
     if parts:
-        engine.update(" ;\n".join(parts))
+        engine.update(" ;\n".join(parts), generated=True)
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (GSP)")
@@ -176,5 +183,5 @@ async def delete_graph(request: Request, engine: EngineDep, settings: SettingsDe
     assert graph is not None
     if not _exists(engine, graph):
         raise ApiError.not_found(f"no graph {graph}")
-    await run_in_threadpool(engine.update, f"DROP {_graph_token(graph)}")
+    await run_in_threadpool(lambda: engine.update(f"DROP {_graph_token(graph)}", generated=True))
     return Response(status_code=204)

@@ -7,6 +7,7 @@ import logging
 import uvicorn
 
 from scholarkg.api.app import create_app
+from scholarkg.api.http_limits import BoundedH11Protocol
 from scholarkg.loader.backend import open_backend
 from scholarkg.loader.settings import Settings
 
@@ -17,4 +18,11 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings, store)
     print(f"ScholarKG on http://{settings.host}:{settings.port}/  (store: {settings.store})", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        http=BoundedH11Protocol,  # 414 / 431 for oversized request heads instead of a reset
+        h11_max_incomplete_event_size=settings.max_request_head_bytes,
+    )

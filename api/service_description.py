@@ -39,7 +39,6 @@ def service_description(endpoint: str, settings: Settings, fmt: str) -> tuple[by
         Triple(service, _sd("endpoint"), service),
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
-        Triple(service, _sd("feature"), _sd("BasicFederatedQuery")),
         Triple(service, _sd("defaultDataset"), dataset),
         Triple(dataset, RDF_TYPE, _sd("Dataset")),
         Triple(dataset, _sd("defaultGraph"), default_graph),
@@ -54,6 +53,8 @@ def service_description(endpoint: str, settings: Settings, fmt: str) -> tuple[by
             ),
         ),
     ]
+    if settings.service_allowlist:  # SERVICE reaches only allow-listed endpoints: none, no federation
+        triples.append(Triple(service, _sd("feature"), _sd("BasicFederatedQuery")))
     if settings.update_token:
         triples.append(Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
     for name in RESULT_FORMATS:

@@ -18,6 +18,7 @@ from scholarkg.api.auth import require_update_token
 from scholarkg.api.body import read_body
 from scholarkg.api.deps import EngineDep, SettingsDep
 from scholarkg.api.errors import ApiError
+from scholarkg.api.upload_names import BadNameError, check_name, raw_parameter
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import LoadResult, load_bytes
 from scholarkg.loader.records import PAGE_FORMATS
@@ -72,8 +73,10 @@ async def upload_source(
     require_update_token(request, settings)
     if page_format is not None and page_format not in PAGE_FORMATS:
         raise ApiError.bad_parameter("format", f"format must be one of {', '.join(PAGE_FORMATS)}")
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise ApiError.bad_parameter("name", "name must be a plain file name")
+    try:
+        check_name(raw_parameter(request.scope["query_string"], "name") or name)
+    except BadNameError as error:
+        raise ApiError.bad_parameter("name", f"unusable file name {name!r}: {error}") from None
     data = await read_body(request, settings.max_request_bytes)
     result = await run_in_threadpool(
         _load, engine, name, data, as_of or dt.date.today(), page_format, settings.base_iri

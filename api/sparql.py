@@ -16,6 +16,7 @@ from scholarkg.api.negotiation import GRAPHS, SOLUTIONS, negotiate_format, negot
 from scholarkg.api.query_responses import query_response, run_engine_query
 from scholarkg.queries.guard import ForbiddenServiceError
 from scholarkg.queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
+from scholarkg.queries.workers import QueryTimeoutError
 
 router = APIRouter(tags=["SPARQL"])
 log = logging.getLogger("scholarkg.api")
@@ -109,6 +110,8 @@ async def _update(
         raise ApiError.bad_query(str(error)) from None
     except ForbiddenServiceError as error:
         raise ApiError.forbidden(str(error), code="service-not-allowed") from None
+    except QueryTimeoutError as error:  # the rehearsal on a copy ran past the limit; the store is untouched
+        raise ApiError.timeout(f"the update {error}") from None
     except RuntimeError as error:  # e.g. DROP/CLEAR of a graph that does not exist, CREATE of one that does
         raise ApiError(400, "update-failed", f"the update could not be applied: {error}") from None
     except OSError as error:

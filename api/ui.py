@@ -24,6 +24,7 @@ from pyoxigraph import Literal, NamedNode
 from scholarkg.api.deps import CatalogDep, EngineDep
 from scholarkg.api.errors import ApiError
 from scholarkg.api.latex import render_tex
+from scholarkg.api.link_schemes import is_linkable
 from scholarkg.api.query_responses import run_engine_query
 from scholarkg.loader.vocab import PREFIXES
 from scholarkg.queries.catalog import Parameter, StoredQuery, load_catalog
@@ -116,11 +117,12 @@ INPUTS: dict[str, tuple[str, str]] = {
 
 # -- rendering ----------------------------------------------------------------------------------------
 def local_href(iri: str, base: str) -> str:
-    """Our entity IRIs (`{base}id/…`) as local `/id/…` paths; any other IRI unchanged."""
+    """Our entity IRIs (`{base}id/…`) as local `/id/…` paths; other http(s)/mailto IRIs unchanged; anything else
+    (`javascript:`, `data:`, …) is no link at all: "" (templates then show the IRI as text)."""
     prefix = f"{base}id/"
     if iri.startswith(prefix):
         return "/id/" + quote(iri[len(prefix) :], safe=_IRI_SAFE)
-    return iri
+    return iri if is_linkable(iri) else ""
 
 
 def curie(iri: str) -> str:
@@ -144,7 +146,7 @@ def _short(context: Context, iri: str) -> str:
 
 
 def _is_link(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://")) and " " not in value
+    return is_linkable(value)
 
 
 @cache

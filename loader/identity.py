@@ -27,9 +27,13 @@ def _safe(key: str) -> bool:
 
 
 def source_key(file_name: str) -> str:
-    """A source page is identified by its file name without extension (`000_e49c997fbe9f6f5b`)."""
-    stem = PurePath(file_name).stem
-    return stem if _safe(stem) else keyed(stem)
+    """A source page's key: a `.txt` name with a plain ASCII stem is its stem (`000_e49c997fbe9f6f5b`); any other
+    name is a slug plus a digest of the exact name, joined by `~` (which plain stems never contain), so two
+    different file names never share a key (`X.md` and `X.txt`, `Ä.txt` and `ä.txt` stay apart)."""
+    path = PurePath(file_name)
+    if path.suffix == ".txt" and _safe(path.stem):
+        return path.stem
+    return f"{slugify(normalize_key(file_name)) or 'page'}~{_digest(file_name)}"
 
 
 class Iris:

@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     max_rows: int = Field(10_000, gt=0, description="Rows a SELECT may return before it is cut")
     max_bytes: int = Field(50_000_000, gt=0, description="Bytes a query response may have before it is cut")
     max_request_bytes: int = Field(10_000_000, gt=0, description="Largest accepted request body")
+    max_upload_quads: int = Field(2_000_000, gt=0, description="Triples one Graph Store upload may expand to")
+    max_upload_parsed_bytes: int = Field(
+        200_000_000, gt=0, description="Bytes of terms (N-Triples) one Graph Store upload may expand to"
+    )
+    max_query_chars: int = Field(1_000_000, gt=0, description="Longest query text (updates: max_request_bytes)")
+    max_query_depth: int = Field(64, gt=0, description="Deepest nesting of { ( [ in a query or update text")
+    max_request_head_bytes: int = Field(
+        65_536, gt=0, description="Largest request line + headers (414 / 431 past it; POST long queries)"
+    )
+    update_timeout: float = Field(60.0, gt=0, description="Seconds a SPARQL update may run (rehearsed on a copy)")
+    max_pending_writes: int = Field(8, gt=0, description="Writes that may wait for the write lock before 503 busy")
+    write_wait_timeout: float = Field(30.0, gt=0, description="Seconds a write may wait for the write lock (then 503)")
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries")
     queue_timeout: float = Field(
         5.0, gt=0, description="Seconds a query may wait for a free worker before HTTP 503 `busy` (it never ran)"
@@ -62,7 +74,8 @@ class Settings(BaseSettings):
     )
     load_seeds: bool = Field(True, description="`serve` loads the bundled seeds into an empty store")
     service_allowlist: list[str] = Field(
-        default_factory=list, description="Hosts SERVICE / LOAD may reach (empty: none)"
+        default_factory=list,
+        description="Endpoint URLs (scheme, host, port, path prefix) SERVICE / LOAD may reach (empty: none)",
     )
     service_timeout: float = Field(5.0, gt=0, description="Seconds one SERVICE call may take (connect + answer)")
     service_max_rows: int = Field(10_000, gt=0, description="Rows kept from one SERVICE call's answer")
@@ -88,6 +101,15 @@ class Settings(BaseSettings):
         if isinstance(self.store, Path):
             return self.store
         raise ValueError(f"{self.store} is a remote store, not a folder")
+
+    @field_validator("service_allowlist")
+    @classmethod
+    def _allowlist_entries_are_endpoint_urls(cls, value: list[str]) -> list[str]:
+        from scholarkg.queries.allowlist import parse_allowlist_entry
+
+        for entry in value:
+            parse_allowlist_entry(entry)  # a BadEndpointError (ValueError) names the entry
+        return value
 
     @field_validator("base_iri")
     @classmethod

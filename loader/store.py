@@ -116,7 +116,7 @@ class DatasetQueries:
     def find_source(self, name: str) -> SourceInfo:
         """A source by graph IRI, file name or file stem."""
         for info in self.sources():
-            if name in (info.graph, info.file_name, Path(info.file_name).stem):
+            if name in (info.graph, info.file_name, info.graph.rpartition("/")[2]):
                 return info
         raise UnknownSourceError(f"no source {name!r} in the store (see `scholarkg sources`)")
 

@@ -20,13 +20,21 @@ from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
 from scholarkg.queries.federation import RemoteServiceError, Routed, ServiceGateway, bind_service_variables
 from scholarkg.queries.follow import follow_links_text, parse_flag
-from scholarkg.queries.guard import check_remote_targets, remote_targets
+from scholarkg.queries.guard import check_remote_targets, mentions_remote, remote_targets, scrub_remote_message
+from scholarkg.queries.limits import check_text
 from scholarkg.queries.parameters import ParameterError, bind_parameters
 from scholarkg.queries.remote_execute import run_remote_query
-from scholarkg.queries.workers import QueryPool, WorkerCrashedError
+from scholarkg.queries.update_rehearsal import UpdateRehearsal
+from scholarkg.queries.workers import QueryPool, QueryTimeoutError, WorkerCrashedError
+from scholarkg.queries.write_gate import WriteGate
 
 Term = NamedNode | Literal
 T = TypeVar("T")
+
+
+def _scrubbed(error: QueryEvaluationError, text: str) -> QueryEvaluationError:
+    """The error as is, or — for a text that could reach a remote endpoint — without the endpoint's answer."""
+    return QueryEvaluationError(scrub_remote_message(str(error))) if mentions_remote(text) else error
 
 
 class Engine:
@@ -42,7 +50,7 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.store = store
-        self.write_lock = threading.Lock()
+        self.write_lock = WriteGate(settings.max_pending_writes, settings.write_wait_timeout)
         self.snapshots: Snapshots | FixedSnapshot | None = None
         self.pool: QueryPool | None = None
         if isinstance(store, GraphStore):  # a remote engine needs neither snapshots nor worker processes
@@ -61,6 +69,9 @@ class Engine:
                 slow_workers=settings.slow_query_workers,
                 client_limit=settings.client_concurrency,
             )
+        self.rehearsal: UpdateRehearsal | None = None
+        if isinstance(store, GraphStore) and not read_only:
+            self.rehearsal = UpdateRehearsal(Path(f"{settings.store_path}.rehearsals"), settings.update_timeout)
         self._cache: dict[str, object] = {}
         self._cache_lock = threading.Lock()
         self._generation = 0
@@ -81,18 +92,25 @@ class Engine:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
+        if self.rehearsal is not None:
+            self.rehearsal.close()
         if self.snapshots is not None:
             self.snapshots.close()
         if self._gateway is not None:
             self._gateway.close()
 
     # -- reading ------------------------------------------------------------------------------------
+    def _checked(self, request: QueryRequest) -> None:
+        """Caps on the text, then the SERVICE allow-list (both before anything runs)."""
+        check_text(request.text, max_chars=self.settings.max_query_chars, max_depth=self.settings.max_query_depth)
+        check_remote_targets(request.text, self.settings.service_allowlist, base_iri=request.base_iri)
+
     def query(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
-        """The chokepoint: SERVICE allow-list, caps from settings, queue bound and time limit via the pool;
+        """The chokepoint: text caps, SERVICE allow-list, caps from settings, queue bound and time limit via the pool;
         SERVICE calls go through the gateway (per-call time limit, row cap, RemoteServiceError naming the
         endpoint). A remote engine gets the guarded query over the SPARQL Protocol."""
         if isinstance(self.store, RemoteStore):
-            check_remote_targets(request.text, self.settings.service_allowlist)
+            self._checked(request)
             return run_remote_query(self.store, request, self.settings.query_timeout)
         assert self.snapshots is not None and self.pool is not None
         request, routed = self._federate(request)
@@ -100,7 +118,10 @@ class Engine:
             with self.snapshots.lease() as snapshot:
                 try:
                     result = self.pool.run(str(snapshot), request, client=client)
-                except (QueryEvaluationError, WorkerCrashedError):
+                except QueryEvaluationError as error:
+                    self._raise_remote_failure(routed)
+                    raise _scrubbed(error, request.text) from None
+                except WorkerCrashedError:
                     self._raise_remote_failure(routed)
                     raise
             return self._settle(routed, result)
@@ -110,7 +131,7 @@ class Engine:
     async def query_async(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
         """`query` for the event loop: the same checks, awaiting the worker's pipe instead of a thread."""
         if isinstance(self.store, RemoteStore):  # an HTTP call: run it in a thread, off the event loop
-            check_remote_targets(request.text, self.settings.service_allowlist)
+            self._checked(request)
             return await asyncio.to_thread(run_remote_query, self.store, request, self.settings.query_timeout)
         assert self.snapshots is not None and self.pool is not None
         request, routed = self._federate(request)
@@ -118,7 +139,10 @@ class Engine:
             with self.snapshots.lease() as snapshot:
                 try:
                     result = await self.pool.run_async(str(snapshot), request, client=client)
-                except (QueryEvaluationError, WorkerCrashedError):
+                except QueryEvaluationError as error:
+                    self._raise_remote_failure(routed)
+                    raise _scrubbed(error, request.text) from None
+                except WorkerCrashedError:
                     self._raise_remote_failure(routed)
                     raise
             return self._settle(routed, result)
@@ -141,7 +165,7 @@ class Engine:
     def _federate(self, request: QueryRequest) -> tuple[QueryRequest, Routed | None]:
         """Bind `SERVICE ?param` to its IRI, let the guard decide, and point allowed targets at the gateway."""
         text = bind_service_variables(request.text, request.bindings) if request.bindings else request.text
-        check_remote_targets(text, self.settings.service_allowlist)
+        self._checked(dataclasses.replace(request, text=text))
         if not remote_targets(text):
             return request, None
         routed = self.gateway().route(text, base_iri=request.base_iri)
@@ -234,15 +258,28 @@ class Engine:
         )
 
     # -- writing ------------------------------------------------------------------------------------
-    def update(self, text: str, *, base_iri: str | None = None) -> None:
-        """SPARQL Update on the live store (transactional), then a fresh snapshot for readers."""
-        check_remote_targets(text, self.settings.service_allowlist)
+    def update(self, text: str, *, base_iri: str | None = None, generated: bool = False) -> None:
+        """SPARQL Update on the live store (transactional), then a fresh snapshot for readers.
+
+        `generated`: the server wrote the text itself from parsed RDF terms (Graph Store writes: DROP / CREATE /
+        INSERT DATA), so it has no SERVICE or LOAD and skips the guard's parse."""
+        if not generated:
+            check_text(text, max_chars=None, max_depth=self.settings.max_query_depth, what="update")
+            check_remote_targets(text, self.settings.service_allowlist, base_iri=base_iri)
         with self.write_lock:
             try:
                 if isinstance(self.store, RemoteStore):
                     self.store.update((f"BASE {NamedNode(base_iri)}\n" if base_iri else "") + text)
                 else:
+                    if not generated and self.rehearsal is not None:  # a time limit: rehearsed on a killable copy
+                        self.rehearsal.run(self.store.store, text, base_iri)
                     self.store.store.update(text, base_iri=base_iri)
+            except QueryTimeoutError:
+                raise
+            except (OSError, RuntimeError) as error:  # never echo what a LOAD / SERVICE endpoint answered
+                if not mentions_remote(text):
+                    raise
+                raise type(error)(scrub_remote_message(str(error))) from None
             finally:
                 self._forget()
             if self.snapshots is not None:
