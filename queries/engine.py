@@ -6,7 +6,8 @@ import asyncio
 import dataclasses
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -112,40 +113,34 @@ class Engine:
         if isinstance(self.store, RemoteStore):
             self._checked(request)
             return run_remote_query(self.store, request, self.settings.query_timeout)
-        assert self.snapshots is not None and self.pool is not None
-        request, routed = self._federate(request)
-        try:
-            with self.snapshots.lease() as snapshot:
-                try:
-                    result = self.pool.run(str(snapshot), request, client=client)
-                except QueryEvaluationError as error:
-                    self._raise_remote_failure(routed)
-                    raise _scrubbed(error, request.text) from None
-                except WorkerCrashedError:
-                    self._raise_remote_failure(routed)
-                    raise
-            return self._settle(routed, result)
-        finally:
-            self._release(routed)
+        with self._embedded_run(request) as (request, snapshot, routed):
+            return self._settle(routed, self.pool.run(snapshot, request, client=client))  # type: ignore[union-attr]
 
     async def query_async(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
         """`query` for the event loop: the same checks, awaiting the worker's pipe instead of a thread."""
         if isinstance(self.store, RemoteStore):  # an HTTP call: run it in a thread, off the event loop
             self._checked(request)
             return await asyncio.to_thread(run_remote_query, self.store, request, self.settings.query_timeout)
+        with self._embedded_run(request) as (request, snapshot, routed):
+            result = await self.pool.run_async(snapshot, request, client=client)  # type: ignore[union-attr]
+            return self._settle(routed, result)
+
+    @contextmanager
+    def _embedded_run(self, request: QueryRequest) -> Iterator[tuple[QueryRequest, str, Routed | None]]:
+        """What `query` and `query_async` share on the embedded store: guard and route SERVICE calls, lease a
+        snapshot, turn a failed SERVICE call into a RemoteServiceError and never echo a remote answer."""
         assert self.snapshots is not None and self.pool is not None
         request, routed = self._federate(request)
         try:
             with self.snapshots.lease() as snapshot:
                 try:
-                    result = await self.pool.run_async(str(snapshot), request, client=client)
+                    yield request, str(snapshot), routed
                 except QueryEvaluationError as error:
                     self._raise_remote_failure(routed)
                     raise _scrubbed(error, request.text) from None
                 except WorkerCrashedError:
                     self._raise_remote_failure(routed)
                     raise
-            return self._settle(routed, result)
         finally:
             self._release(routed)
 
