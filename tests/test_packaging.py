@@ -55,7 +55,8 @@ def test_wheel_carries_data_files(wheel: Path) -> None:
 
 
 def test_no_repository_folder_is_importable_at_top_level() -> None:
-    code = "import importlib.util as u, sys; sys.path[:] = [p for p in sys.path if p not in ('', '.', %r)]; " % str(ROOT)
+    hidden = ("", ".", str(ROOT))
+    code = f"import importlib.util as u, sys; sys.path[:] = [p for p in sys.path if p not in {hidden!r}]; "
     code += "print([m for m in ('api', 'loader', 'queries', 'ontology', 'seeds') if u.find_spec(m)])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/", timeout=60)
     assert out.stdout.strip() == "[]"
