@@ -1,4 +1,20 @@
-"""The on-disk Oxigraph store: one named graph per source page, replaced atomically."""
+"""The on-disk Oxigraph store: one named graph per source page, replaced atomically, and the default graph as
+their deduplicated union (the view every query reads).
+
+Data model of the store:
+
+- each source page is a named graph `{base}id/source/{stem}` holding exactly what that page states (with
+  `<graph> a skg:SourcePage`); the ontology and the arXiv taxonomy have one named graph each (typed
+  `owl:Ontology`, `skos:ConceptScheme` inside themselves). These self-typed graphs are the *view sources*;
+- the store's **default graph is the distinct union of the view sources**. Every `replace_graph` /
+  `remove_graph` maintains it in the same SPARQL Update (one transaction) as the graph change: the new
+  triples are added, and an old triple is deleted only when no other view source states it;
+- derived index graphs (the co-author index, `loader/coauthors.py`) are written in that same transaction.
+
+Writes that do not go through this class (SPARQL Update, Graph Store Protocol) act on the graphs they name
+only: a triple they put in a named graph does not enter the view, and one they put in (or delete from) the
+default graph changes the view directly, until the next load or remove of a page stating it.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +25,12 @@ from pathlib import Path
 from typing import IO
 
 from pyoxigraph import (
-    Literal,
+    DefaultGraph,
     NamedNode,
     Quad,
     QuerySolutions,
     RdfFormat,
     Store,
-    Variable,
     serialize,
 )
 
@@ -74,9 +89,49 @@ def open_store(path: Path, *, read_only: bool = False) -> Store:
         raise
 
 
-def _insert_data(graph: NamedNode, quads: Iterable[Quad]) -> str:
+_SKG = "https://w3id.org/scholarkg/ontology#"
+# A named graph is a view source when it types itself as one of these (inside itself).
+VIEW_SOURCE_KINDS = (
+    f"<{_SKG}SourcePage>",
+    "<http://www.w3.org/2004/02/skos/core#ConceptScheme>",
+    "<http://www.w3.org/2002/07/owl#Ontology>",
+)
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def _unview(graph: NamedNode) -> str:
+    """Delete from the default graph the triples of `graph` that no other view source states.
+
+    Shaped for Oxigraph's planner: the other graphs stating a triple are found by index lookup (s p o bound),
+    then each is checked for being a view source (?h bound); a pattern `?h a ?kind` with ?h free would be
+    evaluated per view source instead."""
+    return (
+        f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }}\n"
+        f"  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != {graph})\n"
+        f"    FILTER EXISTS {{ GRAPH ?h {{ ?h {_RDF_TYPE} ?kind }} FILTER(?kind IN ({', '.join(VIEW_SOURCE_KINDS)})) }}"
+        " } }"
+    )
+
+
+def replace_operations(graph: NamedNode, quads: Iterable[Quad]) -> list[str]:
+    """The SPARQL Update operations that replace `graph` by `quads` and keep the default-graph view exact."""
     lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-    return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}"
+    return [
+        _unview(graph),
+        f"DROP SILENT GRAPH {graph}",
+        f"INSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}",
+        f"ADD SILENT {graph} TO DEFAULT",
+    ]
+
+
+def remove_operations(graph: NamedNode) -> list[str]:
+    return [_unview(graph), f"DROP GRAPH {graph}"]
+
+
+REBUILD_VIEW = (
+    f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?h {{ ?h {_RDF_TYPE} ?kind }}"
+    f" VALUES ?kind {{ {' '.join(VIEW_SOURCE_KINDS)} }} GRAPH ?h {{ ?s ?p ?o }} }}"
+)
 
 
 class GraphStore:
@@ -87,34 +142,46 @@ class GraphStore:
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> GraphStore:
-        return cls(open_store(path, read_only=read_only))
+        store = cls(open_store(path, read_only=read_only))
+        if not read_only and store.view_missing():
+            store.rebuild_view()  # a store written before the default graph became the deduplicated view
+        return store
 
     @classmethod
     def in_memory(cls) -> GraphStore:
         return cls(Store())
 
     # -- writing -------------------------------------------------------------------------------
-    def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
-        """Replace the whole content of `graph` by `quads` in one transaction (all or nothing)."""
+    def replace_graph(self, graph: NamedNode, quads: Iterable[Quad], *, also: Iterable[str] = ()) -> None:
+        """Replace the whole content of `graph` by `quads` and update the default-graph view, in one transaction
+        (all or nothing). `also`: further update operations (derived indexes) run in that same transaction."""
         quads = list(quads)
         if any(q.graph_name != graph for q in quads):
             raise ValueError(f"every quad must be in graph {graph}")
-        self.store.update(_insert_data(graph, quads))
+        self.store.update(" ;\n".join([*replace_operations(graph, quads), *also]))
 
-    def remove_graph(self, graph: NamedNode) -> None:
-        self.store.update(f"DROP GRAPH {graph}")
+    def remove_graph(self, graph: NamedNode, *, also: Iterable[str] = ()) -> None:
+        """Drop `graph`; its triples leave the view unless another view source states them (one transaction)."""
+        self.store.update(" ;\n".join([*remove_operations(graph), *also]))
+
+    def view_missing(self) -> bool:
+        """True when named graphs exist but the default graph is empty (a store from before the view)."""
+        if next(iter(self.store.quads_for_pattern(None, None, None, DefaultGraph())), None) is not None:
+            return False
+        return next(iter(self.store.named_graphs()), None) is not None
+
+    def rebuild_view(self) -> None:
+        """Recompute the default graph as the distinct union of the view sources (one transaction)."""
+        self.store.update(f"CLEAR DEFAULT ;\n{REBUILD_VIEW}")
 
     def flush(self) -> None:
         self.store.flush()
 
     # -- reading -------------------------------------------------------------------------------
-    def select(self, query: str, **bindings: NamedNode | Literal) -> list[dict[str, object]]:
-        """Run a SELECT over the union of all graphs; rows as {variable: term}."""
-        results = self.store.query(
-            sparql_prefixes() + query,
-            use_default_graph_as_union=True,
-            substitutions={Variable(k): v for k, v in bindings.items()},
-        )
+    def select(self, query: str) -> list[dict[str, object]]:
+        """Run a SELECT (prefixes predeclared) over the default graph, the deduplicated view; rows as
+        {variable: term}. Internal queries only: user values go through the engine (`queries.binding`)."""
+        results = self.store.query(sparql_prefixes() + query)
         assert isinstance(results, QuerySolutions)
         names = [v.value for v in results.variables]
         return [{n: row[n] for n in names} for row in results]
@@ -170,8 +237,8 @@ class GraphStore:
     def export(self, output: IO[bytes], rdf_format: RdfFormat, graph: NamedNode | None = None) -> None:
         """Stream the dataset (or one graph) to `output`.
 
-        Formats with named graphs (N-Quads, TriG, JSON-LD) keep every graph; triple formats get the union
-        of all graphs (or the one `graph`).
+        Formats with named graphs (N-Quads, TriG, JSON-LD) write the whole store: every named graph and the
+        default graph (the deduplicated view); triple formats get the view (or the one `graph`).
         """
         prefixes = dict(PREFIXES)
         if graph is not None:
@@ -185,8 +252,7 @@ class GraphStore:
         elif rdf_format.supports_datasets:
             self.store.dump(output, rdf_format, prefixes=prefixes)
         else:
-            triples = self.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-            serialize(triples, output, rdf_format, prefixes=prefixes)
+            self.store.dump(output, rdf_format, from_graph=DefaultGraph(), prefixes=prefixes)
 
 
 def _value(term: object) -> str:

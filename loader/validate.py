@@ -20,12 +20,11 @@ class ValidationReport:
 
 
 def validate_store(store: GraphStore) -> ValidationReport:
-    """Validate the union of every graph (pyshacl checks one graph; links into the taxonomy must resolve)."""
+    """Validate the default graph, the deduplicated union of the pages, ontology and taxonomy (pyshacl checks
+    one graph; links into the taxonomy must resolve)."""
     data = rdflib.Graph()
     data.parse(
-        data=store.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True).serialize(
-            format=RdfFormat.N_TRIPLES
-        ),
+        data=store.store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }").serialize(format=RdfFormat.N_TRIPLES),
         format="nt",
     )
     shapes = rdflib.Graph().parse(SHAPES_TTL, format="turtle")

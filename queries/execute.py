@@ -26,7 +26,6 @@ from pyoxigraph import (
 
 from scholarkg.loader.vocab import PREFIXES
 from scholarkg.queries.binding import BindingError, bind_terms
-from scholarkg.queries.guard import _TOKEN
 from scholarkg.queries.results import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
@@ -96,16 +95,12 @@ def run_query(store: Store, request: QueryRequest) -> QueryResult:
         text = bind_terms(request.text, request.bindings)  # type: ignore[arg-type]
     except BindingError as error:
         raise QuerySyntaxError(str(error)) from None
-    dataset: dict[str, object]
+    dataset: dict[str, object] = {}  # default graph: the store's, i.e. the deduplicated view (loader.store)
     if request.default_graphs or request.named_graphs:
         dataset = {
             "default_graph": [NamedNode(g) for g in request.default_graphs],
             "named_graphs": [NamedNode(g) for g in request.named_graphs],
         }
-    elif not names_dataset(text):
-        dataset = {"use_default_graph_as_union": True}
-    else:
-        dataset = {}  # the query's own FROM / FROM NAMED (pyoxigraph's union flag would override FROM)
     try:
         result = store.query(
             text,
@@ -128,11 +123,6 @@ def run_query(store: Store, request: QueryRequest) -> QueryResult:
         truncated=serialized.truncated,
         seconds=time.perf_counter() - started,
     )
-
-
-def names_dataset(text: str) -> bool:
-    """True when the query has a FROM or FROM NAMED clause (a lexical scan: strings and comments skipped)."""
-    return any(m.lastgroup == "word" and m.group(0).upper() == "FROM" for m in _TOKEN.finditer(text))
 
 
 def _serialize(

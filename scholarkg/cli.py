@@ -204,7 +204,7 @@ def export(
     graph: Annotated[str | None, typer.Option("--graph", help="Export only this named graph (IRI)")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout)")] = None,
 ) -> None:
-    """Stream the dataset. N-Quads/TriG/JSON-LD keep named graphs; triple formats get their union."""
+    """Stream the dataset. N-Quads/TriG/JSON-LD keep every graph; triple formats get the deduplicated view."""
     from pyoxigraph import NamedNode
 
     from scholarkg.queries.results import GRAPH_FORMATS

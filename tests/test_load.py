@@ -72,7 +72,10 @@ def test_one_graph_per_source(loaded_store: GraphStore, sparql: Sparql, iris: Ir
     assert graphs == expected_sources | {ONTOLOGY_GRAPH.value, iris.taxonomy_scheme.value}
     rows = sparql("SELECT ?g WHERE { GRAPH ?g { ?g a skg:SourcePage } } ORDER BY ?g")
     assert [r["g"] for r in rows] == sorted(expected_sources)
-    assert not list(loaded_store.store.quads_for_pattern(None, None, None, DefaultGraph()))  # nothing outside graphs
+    # The default graph is the deduplicated view: exactly the distinct triples of the named graphs.
+    view = [q.triple for q in loaded_store.store.quads_for_pattern(None, None, None, DefaultGraph())]
+    named = {q.triple for q in loaded_store.store if not isinstance(q.graph_name, DefaultGraph)}
+    assert len(view) == len(set(view)) and set(view) == named
 
 
 def test_paper_count(sparql: Sparql, loaded_store: GraphStore) -> None:
@@ -604,8 +607,9 @@ def test_authorship_position_zero_violates(small_store: GraphStore) -> None:
     authorship = NamedNode(f"{BASE}id/authorship/{SEED_STEMS[0]}.1.1")
     [old] = small_store.store.quads_for_pattern(authorship, skg.position, None, graph)
     assert old.object == Literal("1", datatype=NamedNode(XSD + "integer"))
-    small_store.store.remove(old)
-    small_store.store.add(Quad(authorship, skg.position, Literal("0", datatype=NamedNode(XSD + "integer")), graph))
+    changed = _graph_quads(small_store, graph) - {old}
+    changed.add(Quad(authorship, skg.position, Literal("0", datatype=NamedNode(XSD + "integer")), graph))
+    small_store.replace_graph(graph, changed)  # through the store API, so the view follows
     report = validate_store(small_store)
     assert not report.conforms
     assert report.violations == 1
@@ -614,8 +618,9 @@ def test_authorship_position_zero_violates(small_store: GraphStore) -> None:
 
 def test_paper_without_name_violates(small_store: GraphStore, iris: Iris) -> None:
     paper = iris.paper(MONARCH)
-    [name] = small_store.store.quads_for_pattern(paper, schema.name, None, None)
-    small_store.store.remove(name)
+    graph = _source(SEED_STEMS[0])
+    [name] = small_store.store.quads_for_pattern(paper, schema.name, None, graph)
+    small_store.replace_graph(graph, _graph_quads(small_store, graph) - {name})
     report = validate_store(small_store)
     assert not report.conforms
     assert report.violations == 1
