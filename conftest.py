@@ -1,3 +1,3 @@
-"""Registers the live-server fixtures (tests/server_fixtures.py) for every test module."""
+"""Registers the live-server fixtures (tests/server_fixtures.py) and the SPARQL engines (tests/engines.py)."""
 
-pytest_plugins = ["tests.server_fixtures"]
+pytest_plugins = ["tests.server_fixtures", "tests.engines"]

@@ -69,6 +69,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         entities,
         export,
         graph_store,
+        links,
         papers,
         sources,
         sparql,
@@ -76,7 +77,8 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         void,
     )
 
-    for module in (sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui):
+    modules = (sparql, graph_store, canned, entities, authors, papers, categories, sources, export, void, ui, links)
+    for module in modules:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -14,6 +14,7 @@ from pyoxigraph import NamedNode
 
 from scholarkg.api.deps import EngineDep
 from scholarkg.api.errors import ApiError
+from scholarkg.linking.model import links_graph
 from scholarkg.loader.store import GraphStore
 from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
@@ -68,10 +69,14 @@ def stream_export(store: GraphStore, fmt: str, graph: NamedNode | None) -> Itera
 async def export(
     engine: EngineDep,
     format: Annotated[str, Query(description=f"One of {', '.join(EXPORT_FORMATS)}")] = "turtle",
-    graph: Annotated[str | None, Query(description="IRI of one named graph (a source page)")] = None,
+    graph: Annotated[
+        str | None, Query(description="IRI of one named graph (a source page), or `links` for the links graph")
+    ] = None,
 ) -> StreamingResponse:
     if format not in EXPORT_FORMATS:
         raise ApiError.bad_parameter("format", f"format must be one of {', '.join(EXPORT_FORMATS)}")
+    if graph == "links":
+        graph = links_graph(engine.settings.base_iri).value
     target = NamedNode(graph) if graph else None
     if target is not None and not engine.store.store.contains_named_graph(target):
         raise ApiError.not_found(f"no graph {graph} in the store")

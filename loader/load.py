@@ -56,15 +56,21 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return files
 
 
-def ensure_reference_graphs(store: GraphStore, iris: Iris) -> None:
-    """Load (or refresh) the ontology and the arXiv taxonomy, each in its own graph."""
+def reference_graphs(iris: Iris) -> list[tuple[NamedNode, Iterator[Quad]]]:
+    """The ontology and the arXiv taxonomy, each as (graph, its quads)."""
     scheme = iris.taxonomy_scheme
     ontology = (
         Quad(t.subject, t.predicate, t.object, ONTOLOGY_GRAPH)
         for t in parse(path=str(ONTOLOGY_TTL), format=RdfFormat.TURTLE)
     )
-    store.replace_graph(ONTOLOGY_GRAPH, ontology)
-    store.replace_graph(scheme, (Quad(t.subject, t.predicate, t.object, scheme) for t in taxonomy_triples(iris.base)))
+    taxonomy = (Quad(t.subject, t.predicate, t.object, scheme) for t in taxonomy_triples(iris.base))
+    return [(ONTOLOGY_GRAPH, ontology), (scheme, taxonomy)]
+
+
+def ensure_reference_graphs(store: GraphStore, iris: Iris) -> None:
+    """Load (or refresh) the ontology and the arXiv taxonomy, each in its own graph."""
+    for graph, quads in reference_graphs(iris):
+        store.replace_graph(graph, quads)
 
 
 def load_source(

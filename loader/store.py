@@ -234,6 +234,14 @@ class GraphStore:
         return result
 
     # -- export --------------------------------------------------------------------------------
+    def quad_count(self) -> int:
+        """Quads in the whole dataset (every graph, the default graph included)."""
+        return len(self.store)
+
+    def quads(self) -> Iterator[Quad]:
+        """Every quad of the dataset, in the store's stable order."""
+        return self.store.quads_for_pattern(None, None, None, None)
+
     def export(self, output: IO[bytes], rdf_format: RdfFormat, graph: NamedNode | None = None) -> None:
         """Stream the dataset (or one graph) to `output`.
 

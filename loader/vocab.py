@@ -74,6 +74,10 @@ SKG_CLASSES = (
     "VenueSeries",
     "VenueEdition",
     "MetricObservation",
+    # links graph (linking/)
+    "Link",
+    "LinkEvidence",
+    "LinkSource",
 )
 SKG_PROPERTIES = (
     # source page
@@ -118,4 +122,16 @@ SKG_PROPERTIES = (
     "citationCount",
     "noveltyPercent",
     "aiScore",
+    # links graph (linking/): reified link statements and their evidence
+    "score",
+    "method",
+    "status",
+    "linkKind",
+    "decidedAt",
+    "evidence",
+    "evidenceKind",
+    "evidenceEntity",
+    "evidenceText",
+    "ordinal",
+    "line",
 )

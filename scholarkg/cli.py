@@ -74,6 +74,14 @@ def load(
     token: Annotated[
         str | None, typer.Option("--token", envvar="SCHOLARKG_UPDATE_TOKEN", help="Update token for --server")
     ] = None,
+    to_shards: Annotated[
+        Path | None, typer.Option("--to-shards", help="Write gzip N-Quads shards into this folder (no store)")
+    ] = None,
+    shard_quads: Annotated[int, typer.Option("--shard-quads", min=1, help="Quads per shard (--to-shards)")] = 1_000_000,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Worker processes parsing pages (--to-shards)")] = 1,
+    engine: Annotated[
+        str | None, typer.Option("--for", help="With --to-shards: also write this engine's load script")
+    ] = None,
 ) -> None:
     """Load pages; each page replaces its own named graph atomically. A failing page changes nothing."""
     retrieved = _as_of(as_of)
@@ -86,6 +94,10 @@ def load(
         raise _fail(str(error)) from None
     if not files:
         raise _fail("no page files found (folders contribute their *.txt files)")
+    if to_shards is not None:
+        _check_engine(engine)
+        _load_to_shards(files, to_shards, settings, retrieved, page_format, shard_quads, jobs, engine)
+        return
     if server is not None:
         _load_via_server(server, token, files, retrieved, page_format)
         return
@@ -108,6 +120,38 @@ def load(
         out.print(table)
     if failures:
         raise _fail(f"{failures} of {len(files)} page(s) failed; the store is unchanged for them")
+
+
+def _load_to_shards(
+    files: list[Path],
+    directory: Path,
+    settings: Settings,
+    as_of: dt.date,
+    page_format: str | None,
+    per_shard: int,
+    jobs: int,
+    engine: str | None,
+) -> None:
+    from scholarkg.loader.to_shards import load_to_shards
+
+    try:
+        manifest, results = load_to_shards(
+            files,
+            directory,
+            as_of=as_of,
+            iris=Iris(settings.base_iri),
+            page_format=page_format,  # type: ignore[arg-type]
+            per_shard=per_shard,
+            jobs=jobs,
+        )
+    except LoaderError as error:
+        raise _fail(str(error)) from None
+    failures = [r for r in results if r.error is not None]
+    for result in failures:
+        err.print(f"[red]error:[/red] {escape(str(result.error))}", highlight=False)
+    _report_shards(directory, manifest, engine)
+    if failures:
+        raise _fail(f"{len(failures)} of {len(files)} page(s) failed; they are not in the shards")
 
 
 def _load_via_server(server: str, token: str | None, files: list[Path], as_of: dt.date, fmt: str | None) -> None:
@@ -201,8 +245,18 @@ def validate(store: StoreOption = None) -> None:
 def export(
     store: StoreOption = None,
     rdf_format: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}")] = "turtle",
-    graph: Annotated[str | None, typer.Option("--graph", help="Export only this named graph (IRI)")] = None,
+    graph: Annotated[
+        str | None, typer.Option("--graph", help="Export only this named graph (IRI, or `links` for the links graph)")
+    ] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout)")] = None,
+    split: Annotated[
+        int | None, typer.Option("--split", min=1, help="Write N gzip N-Quads shards + manifest.json into OUT_DIR")
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option("--for", help="With --split: also write the load script of virtuoso|oxigraph|qlever|neptune"),
+    ] = None,
+    out_dir: Annotated[Path | None, typer.Argument(help="Folder for --split shards")] = None,
 ) -> None:
     """Stream the dataset. N-Quads/TriG/JSON-LD keep every graph; triple formats get the deduplicated view."""
     from pyoxigraph import NamedNode
@@ -211,8 +265,12 @@ def export(
 
     if rdf_format not in EXPORT_FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(EXPORT_FORMATS)}", param_hint="--format")
-    graph_store = _open(_settings(store))
-    target = NamedNode(graph) if graph else None
+    if split is not None or engine is not None or out_dir is not None:
+        _export_shards(store, rdf_format, graph, output, split, engine, out_dir)
+        return
+    settings = _settings(store)
+    graph_store = _open(settings)
+    target = NamedNode(_graph_iri(graph, settings.base_iri)) if graph else None
     try:
         if output is None:
             graph_store.export(sys.stdout.buffer, GRAPH_FORMATS[rdf_format], target)
@@ -222,6 +280,63 @@ def export(
                 graph_store.export(handle, GRAPH_FORMATS[rdf_format], target)
     except LoaderError as error:
         raise _fail(str(error)) from None
+
+
+def _graph_iri(graph: str, base: str) -> str:
+    """`links` names the links graph `{base}id/graph/links`; anything else is an IRI."""
+    from scholarkg.linking.model import links_graph
+
+    return links_graph(base).value if graph == "links" else graph
+
+
+def _check_engine(engine: str | None) -> None:
+    from scholarkg.loader.bulk_scripts import BULK_ENGINES
+
+    if engine is not None and engine not in BULK_ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(BULK_ENGINES)}", param_hint="--for")
+
+
+def _report_shards(directory: Path, manifest: object, engine: str | None) -> None:
+    from scholarkg.loader.bulk_scripts import write_load_script
+    from scholarkg.loader.shards import Manifest
+
+    assert isinstance(manifest, Manifest)
+    table = Table("shard", "quads", "bytes", "sha256")
+    for shard in manifest.shards:
+        table.add_row(shard.file, str(shard.quads), str(shard.bytes), shard.sha256[:16])
+    out.print(table)
+    out.print(escape(f"{manifest.quads} quads in {len(manifest.shards)} shard(s); manifest: {directory}/manifest.json"))
+    if engine is not None:
+        for path in write_load_script(engine, directory, manifest):
+            out.print(escape(f"{engine} load script: {path}"))
+
+
+def _export_shards(
+    store: Path | None,
+    rdf_format: str,
+    graph: str | None,
+    output: Path | None,
+    split: int | None,
+    engine: str | None,
+    out_dir: Path | None,
+) -> None:
+    from scholarkg.loader.shards import export_shards
+
+    if split is None:
+        raise typer.BadParameter("OUT_DIR and --for go with --split N", param_hint="--split")
+    if rdf_format != "nquads":
+        raise typer.BadParameter("--split writes N-Quads shards: add --format nquads", param_hint="--format")
+    if out_dir is None:
+        raise typer.BadParameter("--split N needs the OUT_DIR to write the shards into", param_hint="OUT_DIR")
+    if graph is not None or output is not None:
+        raise typer.BadParameter("--split exports the whole dataset into OUT_DIR", param_hint="--graph/--output")
+    _check_engine(engine)
+    graph_store = _open(_settings(store))
+    try:
+        manifest = export_shards(graph_store, out_dir, split)
+    except LoaderError as error:
+        raise _fail(str(error)) from None
+    _report_shards(out_dir, manifest, engine)
 
 
 def _read_query(query_or_file: str) -> str:
@@ -330,6 +445,15 @@ def serve(
         run_server(settings.model_copy(update=overrides))
     except LoaderError as error:
         raise _fail(str(error), code=2) from None
+
+
+def _add_link_commands() -> None:
+    from scholarkg.link_cli import link_app
+
+    app.add_typer(link_app, name="link")
+
+
+_add_link_commands()
 
 
 def main() -> None:

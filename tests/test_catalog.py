@@ -15,6 +15,7 @@ EXPECTED_PARAMETERS = {
     "category-papers-per-year": [("category", "category")],
     "coauthors": [("author", "person")],
     "homonyms": [],
+    "link-candidates": [("status", "string")],
     "organization-papers": [("organization", "organization")],
     "paper-authors": [("paper", "paper")],
     "papers-per-year": [("author", "person")],
