@@ -9,7 +9,8 @@ Data model of the store:
 - the store's **default graph is the distinct union of the view sources**. Every `replace_graph` /
   `remove_graph` maintains it in the same SPARQL Update (one transaction) as the graph change: the new
   triples are added, and an old triple is deleted only when no other view source states it;
-- derived index graphs (the co-author index, `loader/coauthors.py`) are written in that same transaction.
+- other graphs written through this class (the links graph, derived indexes) are replaced atomically too but
+  are not view sources: their triples stay in their own graph.
 
 Writes that do not go through this class (SPARQL Update, Graph Store Protocol) act on the graphs they name
 only: a triple they put in a named graph does not enter the view, and one they put in (or delete from) the
@@ -115,13 +116,19 @@ def _unview(graph: NamedNode) -> str:
 
 def replace_operations(graph: NamedNode, quads: Iterable[Quad]) -> list[str]:
     """The SPARQL Update operations that replace `graph` by `quads` and keep the default-graph view exact."""
+    quads = list(quads)
     lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-    return [
-        _unview(graph),
-        f"DROP SILENT GRAPH {graph}",
-        f"INSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}",
-        f"ADD SILENT {graph} TO DEFAULT",
-    ]
+    operations = [_unview(graph), f"DROP SILENT GRAPH {graph}", f"INSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}"]
+    if is_view_source(graph, quads):
+        operations.append(f"ADD SILENT {graph} TO DEFAULT")
+    return operations
+
+
+def is_view_source(graph: NamedNode, quads: Iterable[Quad]) -> bool:
+    """Whether a graph with these quads feeds the default-graph view (it types itself as a view source)."""
+    return any(
+        q.subject == graph and str(q.predicate) == _RDF_TYPE and str(q.object) in VIEW_SOURCE_KINDS for q in quads
+    )
 
 
 def remove_operations(graph: NamedNode) -> list[str]:

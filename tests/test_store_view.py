@@ -136,3 +136,15 @@ def test_graph_store_writes_do_not_enter_the_view(store: GraphStore, iris: Iris)
     store.store.add(Quad(s, p, o, user))  # type: ignore[arg-type]
     store.remove_graph(first)
     assert (s, p, o) not in _default(store)
+
+
+def test_graphs_that_are_not_view_sources_stay_out_of_the_view(store: GraphStore, iris: Iris) -> None:
+    """E.g. the links graph: replaced atomically through the same API, but not merged into the default graph."""
+    links = NamedNode(f"{iris.base}id/graph/links")
+    fact = (NamedNode("https://example.org/s"), NamedNode("https://example.org/p"), NamedNode("https://example.org/o"))
+    before = _default(store)
+    store.replace_graph(links, [Quad(*fact, links)])
+    assert _graph(store, links) == {fact}
+    assert _default(store) == before
+    store.remove_graph(links)
+    assert _default(store) == before
