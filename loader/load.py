@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
+from scholarkg.loader.coauthors import affected_persons, index_missing, index_operations, rebuild_operations
 from scholarkg.loader.errors import LoaderError, PageError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
 from scholarkg.loader.mapping import page_quads
@@ -71,6 +72,13 @@ def ensure_reference_graphs(store: GraphStore, iris: Iris) -> None:
     """Load (or refresh) the ontology and the arXiv taxonomy, each in its own graph."""
     for graph, quads in reference_graphs(iris):
         store.replace_graph(graph, quads)
+    ensure_indexes(store, iris)
+
+
+def ensure_indexes(store: GraphStore, iris: Iris) -> None:
+    """Build the co-author index of a store loaded before it existed (a no-op when it is there)."""
+    if index_missing(store.store, iris):
+        store.store.update(" ;\n".join(rebuild_operations(iris)))
 
 
 def load_source(
@@ -89,10 +97,16 @@ def load_source(
     except PageError as error:
         return LoadResult(label=label, error=error)
     graph: NamedNode = iris.source(source.name)
-    store.replace_graph(graph, quads)
+    persons = affected_persons(store.store, graph, quads)
+    store.replace_graph(graph, quads, also=index_operations(iris, persons))
     return LoadResult(
         label=label, graph=graph.value, page_format=page.format, entries=len(page.entries), quads=len(quads)
     )
+
+
+def remove_source(store: GraphStore, graph: NamedNode, iris: Iris) -> None:
+    """Drop one page's graph; the default-graph view and the co-author index follow in the same transaction."""
+    store.remove_graph(graph, also=index_operations(iris, affected_persons(store.store, graph)))
 
 
 def load_files(

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.identity import Iris
-from scholarkg.loader.load import expand_paths, load_files
+from scholarkg.loader.load import expand_paths, load_files, remove_source
 from scholarkg.loader.records import PAGE_FORMATS, PageFormat
 from scholarkg.loader.settings import Settings
 from scholarkg.loader.store import GraphStore
@@ -213,7 +213,7 @@ def remove(
         raise _fail(str(error)) from None
     from pyoxigraph import NamedNode
 
-    graph_store.remove_graph(NamedNode(info.graph))
+    remove_source(graph_store, NamedNode(info.graph), Iris(_settings(store).base_iri))
     graph_store.flush()
     out.print(escape(f"removed {info.file_name} ({info.triples} triples, graph {info.graph})"))
 
