@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from scholarkg.loader.coauthors import affected_persons, index_missing, index_operations, rebuild_operations
+from scholarkg.loader.coauthors import index_missing, index_operations, rebuild_operations
 from scholarkg.loader.errors import LoaderError, PageError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
 from scholarkg.loader.mapping import page_quads
@@ -78,7 +78,7 @@ def ensure_reference_graphs(store: GraphStore, iris: Iris) -> None:
 def ensure_indexes(store: GraphStore, iris: Iris) -> None:
     """Build the co-author index of a store loaded before it existed (a no-op when it is there)."""
     if index_missing(store.store, iris):
-        store.store.update(" ;\n".join(rebuild_operations(iris)))
+        store.store.update(" ;\n".join(rebuild_operations(store.store, iris)))
 
 
 def load_source(
@@ -97,8 +97,7 @@ def load_source(
     except PageError as error:
         return LoadResult(label=label, error=error)
     graph: NamedNode = iris.source(source.name)
-    persons = affected_persons(store.store, graph, quads)
-    store.replace_graph(graph, quads, also=index_operations(iris, persons))
+    store.replace_graph(graph, quads, also=index_operations(store.store, iris, graph, quads))
     return LoadResult(
         label=label, graph=graph.value, page_format=page.format, entries=len(page.entries), quads=len(quads)
     )
@@ -106,7 +105,7 @@ def load_source(
 
 def remove_source(store: GraphStore, graph: NamedNode, iris: Iris) -> None:
     """Drop one page's graph; the default-graph view and the co-author index follow in the same transaction."""
-    store.remove_graph(graph, also=index_operations(iris, affected_persons(store.store, graph)))
+    store.remove_graph(graph, also=index_operations(store.store, iris, graph))
 
 
 def load_files(

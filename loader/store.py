@@ -20,6 +20,7 @@ default graph changes the view directly, until the next load or remove of a page
 from __future__ import annotations
 
 import errno
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from pyoxigraph import (
 )
 
 from scholarkg.loader.errors import LoaderError
+from scholarkg.loader.text_index import NAME, TextIndex, named_subjects
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
 
 
@@ -56,6 +58,11 @@ class SourceInfo:
     retrieved_on: str
     entries: int
     triples: int
+
+
+def text_index_path(path: Path) -> Path:
+    """Where the full-text index of the store at `path` lives (beside it)."""
+    return Path(f"{path}.search.sqlite")
 
 
 def _lock_holder(path: Path) -> str:
@@ -142,14 +149,17 @@ REBUILD_VIEW = (
 
 
 class GraphStore:
-    """ScholarKG's view of an Oxigraph store."""
+    """ScholarKG's view of an Oxigraph store (and of the full-text index beside it, `loader.text_index`)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, text_index_path: Path | None = None, *, read_only: bool = False) -> None:
         self.store = store
+        self._text_path = text_index_path
+        self._read_only = read_only
+        self._text: TextIndex | None = None
 
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> GraphStore:
-        store = cls(open_store(path, read_only=read_only))
+        store = cls(open_store(path, read_only=read_only), text_index_path(path), read_only=read_only)
         if not read_only and store.view_missing():
             store.rebuild_view()  # a store written before the default graph became the deduplicated view
         return store
@@ -158,18 +168,43 @@ class GraphStore:
     def in_memory(cls) -> GraphStore:
         return cls(Store())
 
+    @property
+    def text(self) -> TextIndex:
+        """The full-text index (opened on first use; built from the store when new or empty)."""
+        if self._text is None:
+            path = self._text_path
+            if path is not None and self._read_only and not path.exists():
+                path = None  # nothing to read: build one in memory
+            text = TextIndex(path, read_only=self._read_only and path is not None)
+            if len(text) == 0 and not (self._read_only and path is not None):
+                text.rebuild(self.store)
+            self._text = text
+        return self._text
+
     # -- writing -------------------------------------------------------------------------------
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad], *, also: Iterable[str] = ()) -> None:
         """Replace the whole content of `graph` by `quads` and update the default-graph view, in one transaction
-        (all or nothing). `also`: further update operations (derived indexes) run in that same transaction."""
+        (all or nothing). `also`: further update operations (derived indexes) run in that same transaction.
+        Then the full-text rows of the entities the graph names (before or after) are rewritten."""
         quads = list(quads)
         if any(q.graph_name != graph for q in quads):
             raise ValueError(f"every quad must be in graph {graph}")
+        named = self._named_in(graph) | named_subjects(quads)
         self.store.update(" ;\n".join([*replace_operations(graph, quads), *also]))
+        self._refresh_text(named)
 
     def remove_graph(self, graph: NamedNode, *, also: Iterable[str] = ()) -> None:
         """Drop `graph`; its triples leave the view unless another view source states them (one transaction)."""
+        named = self._named_in(graph)
         self.store.update(" ;\n".join([*remove_operations(graph), *also]))
+        self._refresh_text(named)
+
+    def _named_in(self, graph: NamedNode) -> set[NamedNode]:
+        return named_subjects(self.store.quads_for_pattern(None, NAME, None, graph))
+
+    def _refresh_text(self, named: set[NamedNode]) -> None:
+        if self._text is not None or self._text_path is not None:
+            self.text.refresh(self.store, named)
 
     def view_missing(self) -> bool:
         """True when named graphs exist but the default graph is empty (a store from before the view)."""
@@ -236,24 +271,34 @@ class GraphStore:
             "authorships": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a skg:Authorship }",
         }
         result = {name: self.count(q) for name, q in counts.items()}
-        result["quads"] = len(self.store)
+        result["quads"] = self.quad_count()
+        result["view triples"] = self.view_size()
         result["graphs"] = sum(1 for _ in self.store.named_graphs())
         return result
 
     # -- export --------------------------------------------------------------------------------
+    def view_size(self) -> int:
+        """Triples in the default graph (the deduplicated view)."""
+        result = self.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(result, QuerySolutions)
+        return int(next(iter(result))["n"].value)  # type: ignore[union-attr]
+
     def quad_count(self) -> int:
-        """Quads in the whole dataset (every graph, the default graph included)."""
-        return len(self.store)
+        """Quads of the dataset: every named graph (the default graph is a view derived from them)."""
+        return len(self.store) - self.view_size()
 
     def quads(self) -> Iterator[Quad]:
-        """Every quad of the dataset, in the store's stable order."""
-        return self.store.quads_for_pattern(None, None, None, None)
+        """Every quad of the dataset (the named graphs, not the derived default graph), graph by graph."""
+        graphs = sorted((g for g in self.store.named_graphs() if isinstance(g, NamedNode)), key=lambda g: g.value)
+        return itertools.chain.from_iterable(self.store.quads_for_pattern(None, None, None, g) for g in graphs)
 
     def export(self, output: IO[bytes], rdf_format: RdfFormat, graph: NamedNode | None = None) -> None:
         """Stream the dataset (or one graph) to `output`.
 
-        Formats with named graphs (N-Quads, TriG, JSON-LD) write the whole store: every named graph and the
-        default graph (the deduplicated view); triple formats get the view (or the one `graph`).
+        Formats with named graphs (N-Quads, TriG, JSON-LD) write every named graph — the pages, ontology,
+        taxonomy and derived graphs (links, co-author index) — but not the default graph: it is the view derived
+        from them, rebuilt by `GraphStore.open` when missing, and left out so that engines whose default graph
+        is the union of all graphs do not see every fact twice. Triple formats get the view (or the one `graph`).
         """
         prefixes = dict(PREFIXES)
         if graph is not None:
@@ -265,7 +310,7 @@ class GraphStore:
             else:
                 self.store.dump(output, rdf_format, from_graph=graph, prefixes=prefixes)
         elif rdf_format.supports_datasets:
-            self.store.dump(output, rdf_format, prefixes=prefixes)
+            serialize(self.quads(), output, rdf_format, prefixes=prefixes)
         else:
             self.store.dump(output, rdf_format, from_graph=DefaultGraph(), prefixes=prefixes)
 
