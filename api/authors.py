@@ -33,6 +33,7 @@ from scholarkg.api.pagination import (
     rows,
     search_hits,
 )
+from scholarkg.linking.identifiers import IdentifierError, parse_identifier
 from scholarkg.queries.engine import Engine
 
 router = APIRouter(tags=["Resources"])
@@ -74,6 +75,12 @@ class YearCount(BaseModel):
     papers: int
 
 
+class ExternalId(BaseModel):
+    scheme: str = Field(description="orcid, dblp-person, wikidata or openalex")
+    label: str = Field(description="e.g. ORCID 0000-0002-1825-0097")
+    iri: str
+
+
 class AuthorDetail(Entity):
     name: str
     homonym: str | None
@@ -84,6 +91,9 @@ class AuthorDetail(Entity):
     metrics: list[Metric]
     papers_per_year: list[YearCount] = Field(description="Dated papers per publication year, oldest first")
     profile_pages: list[SourcePage] = Field(description="Source pages about this author")
+    external_ids: list[ExternalId] = Field(
+        default_factory=list, description="Accepted owl:sameAs links to ORCID, dblp, Wikidata, OpenAlex (links graph)"
+    )
 
 
 # -- /authors -------------------------------------------------------------------------------------------
@@ -192,6 +202,26 @@ ORDER BY ?fileName ?source
 """
 
 
+_EXTERNAL_SCHEMES = ("orcid", "dblp-person", "wikidata", "openalex")
+
+
+def _external_ids_query(base: str) -> str:
+    graph = NamedNode(f"{base}id/graph/links")  # a serialised term written into the text
+    return f"SELECT DISTINCT ?person ?same WHERE {{ GRAPH {graph} {{ ?person owl:sameAs ?same }} }} ORDER BY ?same"
+
+
+def _external_ids(found: list[Row]) -> list[ExternalId]:
+    ids: list[ExternalId] = []
+    for row in found:
+        try:
+            ident = parse_identifier(str(row["same"]))
+        except IdentifierError:
+            continue  # a local person (accepted name variant) or an IRI of another kind
+        if ident.scheme in _EXTERNAL_SCHEMES:
+            ids.append(ExternalId(scheme=ident.scheme, label=ident.label, iri=ident.iri))
+    return sorted(ids, key=lambda x: (_EXTERNAL_SCHEMES.index(x.scheme), x.iri))
+
+
 def _year(date: str | None) -> int | None:
     text = date or ""
     return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
@@ -225,7 +255,8 @@ async def author_detail(engine: Engine, iri: NamedNode, base: str) -> AuthorDeta
     """Everything known about the person `iri`, or None when it is no named schema:Person."""
     bindings = {"person": iri}
     queries = (_AUTHOR, _AUTHOR_PAPERS, _COAUTHORS, _PAPER_CATEGORIES, _METRICS, _PROFILE_PAGES)
-    core, papers, coauthors, paper_categories, metrics, pages = await asyncio.gather(
+    queries += (_external_ids_query(base),)
+    core, papers, coauthors, paper_categories, metrics, pages, same = await asyncio.gather(
         *(rows(engine, text, bindings) for text in queries)
     )
     if not core:
@@ -271,6 +302,7 @@ async def author_detail(engine: Engine, iri: NamedNode, base: str) -> AuthorDeta
         ],
         papers_per_year=[YearCount(year=year, papers=n) for year, n in sorted(years.items())],
         profile_pages=[source_page(r, base) for r in pages],
+        external_ids=_external_ids(same),
     )
 
 

@@ -70,7 +70,7 @@ async def run_canned_query(name: str, request: Request, engine: EngineDep, catal
             raise ApiError.bad_parameter(key, f"parameter {key!r} is given more than once")
         raw[key] = value
     try:
-        bindings = await run_in_threadpool(engine.bind, stored, raw)
+        stored, bindings = await run_in_threadpool(engine.prepare, stored, raw)
     except ParameterError as error:
         raise ApiError.bad_parameter(error.name, str(error)) from None
     result = await run_engine_query(engine, engine.stored_request(stored, bindings, fmt))

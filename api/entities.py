@@ -415,6 +415,7 @@ async def person_view(engine: Engine, kind: str, iri: NamedNode, facts: Facts, b
         "name": detail.name,
         "homonym": detail.homonym,
         "primary": primary,
+        "external_ids": detail.external_ids,
         "metrics": sorted(detail.metrics, key=lambda m: m.label or ""),
         "papers": detail.papers,
         "undated": len(detail.papers) - sum(years.values()),

@@ -103,8 +103,8 @@ class ApiError(Exception):
         return cls(503, "query-timeout", message, headers={"Retry-After": "1"})
 
     @classmethod
-    def busy(cls, message: str) -> ApiError:
-        return cls(503, "busy", message, headers={"Retry-After": "1"})
+    def busy(cls, message: str, retry_after: int = 1) -> ApiError:
+        return cls(503, "busy", message, headers={"Retry-After": str(retry_after)})
 
 
 def error_response(error: ApiError) -> JSONResponse:

@@ -1,11 +1,10 @@
-"""Run a query through the engine off the event loop, and turn its result (or failure) into HTTP."""
+"""Run a query through the engine without blocking the event loop, and turn its result (or failure) into HTTP."""
 
 from __future__ import annotations
 
 import logging
 
 from fastapi import Response
-from fastapi.concurrency import run_in_threadpool
 
 from scholarkg.api.errors import ApiError
 from scholarkg.queries.engine import Engine
@@ -17,16 +16,17 @@ from scholarkg.queries.execute import (
     QuerySyntaxError,
 )
 from scholarkg.queries.guard import ForbiddenServiceError
-from scholarkg.queries.workers import QueryTimeoutError, WorkerCrashedError
+from scholarkg.queries.workers import QueryBusyError, QueryTimeoutError, WorkerCrashedError
 
 log = logging.getLogger("scholarkg.api")
 TRUNCATED_HEADER = "X-Result-Truncated"
 
 
-async def run_engine_query(engine: Engine, request: QueryRequest) -> QueryResult:
-    """The API's only way to run a query: everything goes through `Engine.query` (caps, guard, time limit)."""
+async def run_engine_query(engine: Engine, request: QueryRequest, client: str | None = None) -> QueryResult:
+    """The API's only way to run a query: everything goes through the engine (caps, guard, queue bound, time
+    limit); `client` (the caller's address) counts against the per-client concurrency limit."""
     try:
-        return await run_in_threadpool(engine.query, request)
+        return await engine.query_async(request, client=client)
     except QuerySyntaxError as error:
         raise ApiError.bad_query(str(error)) from None
     except ForbiddenServiceError as error:
@@ -38,6 +38,8 @@ async def run_engine_query(engine: Engine, request: QueryRequest) -> QueryResult
         raise ApiError.not_acceptable(f"a {error.kind} result", offers) from None
     except QueryTimeoutError as error:
         raise ApiError.timeout(str(error)) from None
+    except QueryBusyError as error:
+        raise ApiError.busy(str(error), retry_after=error.retry_after) from None
     except (QueryEvaluationError, WorkerCrashedError) as error:
         log.error("query failed: %s", error)
         raise ApiError(500, "query-failed", f"the query failed while running: {error}") from None

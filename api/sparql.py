@@ -91,7 +91,7 @@ async def _query(request: Request, engine: EngineDep, text: str, params: list[tu
         named_graphs=_all(params, "named-graph-uri"),
         base_iri=endpoint_iri(request),
     )
-    result = await run_engine_query(engine, query_request)
+    result = await run_engine_query(engine, query_request, client=request.client.host if request.client else None)
     return query_response(result, head_only=request.method == "HEAD")
 
 

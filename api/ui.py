@@ -291,7 +291,7 @@ async def canned_query_page(name: str, request: Request, engine: EngineDep, cata
         page["error"] = f"parameter {duplicated[0]!r} is given more than once"
         return render(request, "query.html", status_code=422, **page)
     try:
-        bindings = await run_in_threadpool(engine.bind, stored, raw)
+        stored, bindings = await run_in_threadpool(engine.prepare, stored, raw)
         result = await run_engine_query(engine, engine.stored_request(stored, bindings))
     except ParameterError as error:
         page["error"] = str(error)

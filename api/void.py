@@ -26,8 +26,8 @@ async def void_description(request: Request, engine: EngineDep, settings: Settin
     fmt = negotiate_format(request.headers.get("accept"), GRAPHS)
     if fmt is None:
         raise ApiError.not_acceptable("the VoID description", list(GRAPHS))
-    stats = await run_in_threadpool(engine.store.stats)
-    sources = await run_in_threadpool(engine.store.sources)
+    stats = await run_in_threadpool(engine.statistics)  # cached; recomputed after a write
+    sources = await run_in_threadpool(engine.sources)
     dataset = NamedNode(f"{settings.base_iri}id/dataset/scholarkg")
     base = str(request.base_url)
     v = lambda name: NamedNode(VOID + name)  # noqa: E731
@@ -58,10 +58,13 @@ async def void_description(request: Request, engine: EngineDep, settings: Settin
 
 @router.get("/healthz", summary="Liveness and store check")
 async def healthz(engine: EngineDep) -> dict[str, object]:
-    sources = await run_in_threadpool(engine.store.sources)
+    sources = await run_in_threadpool(engine.source_count)  # cached: no store scan per request
+    pool = engine.pool.status()
     return {
         "status": "ok",
-        "sources": len(sources),
+        "sources": sources,
         "query_workers": engine.pool.size,
         "killed_workers": engine.pool.killed,  # workers stopped at the time limit (or crashed) and replaced
+        "queued_queries": pool["queued"],
+        "busy_rejections": pool["busy"],  # queries turned away after waiting `queue_timeout` (503 busy)
     }

@@ -68,6 +68,13 @@ class _PersonEvidence:
     homonym_factor: float = 1.0
 
 
+def _scheme(iri: str) -> str | None:
+    try:
+        return parse_identifier(iri).scheme
+    except IdentifierError:
+        return None
+
+
 def _status(score: float) -> str:
     return "accepted" if score >= ACCEPT_THRESHOLD else "candidate"
 
@@ -285,7 +292,16 @@ class _Matcher:
                 continue
             evidence = [Evidence("identifier", f"{ident.label} stated by {external} (validated)", external)]
             evidence += [e for e in made.evidence if e.kind in ("shared-paper", "ordinal")][:4]
-            self.link(made.subject, ident.iri, "person", f"identifier-via-{self.format}", made.score, evidence)
+            score = made.score
+            held = sorted(
+                other
+                for other, owner in self.known.items()
+                if owner == made.subject and other != ident.iri and _scheme(other) == ident.scheme
+            )
+            if held:  # one person, two ORCIDs (or Wikidata items): a person decides
+                evidence.append(Evidence("conflict", f"already linked to {', '.join(held)}", held[0]))
+                score = min(score, ACCEPT_THRESHOLD - 0.01)
+            self.link(made.subject, ident.iri, "person", f"identifier-via-{self.format}", score, evidence)
 
     def known_orcid_links(self, matches: list[_PaperMatch]) -> None:
         """Exact identifiers first: a dump author whose ORCID is already linked to one of our persons."""

@@ -30,6 +30,18 @@ class Settings(BaseSettings):
     max_bytes: int = Field(50_000_000, gt=0, description="Bytes a query response may have before it is cut")
     max_request_bytes: int = Field(10_000_000, gt=0, description="Largest accepted request body")
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries")
+    queue_timeout: float = Field(
+        5.0, gt=0, description="Seconds a query may wait for a free worker before HTTP 503 `busy` (it never ran)"
+    )
+    slow_query_seconds: float = Field(
+        1.0, gt=0, description="A query text that ran this long is 'slow': it may use only `slow_query_workers`"
+    )
+    slow_query_workers: int | None = Field(
+        None, ge=1, description="Workers slow queries may occupy at once (default: all but one)"
+    )
+    client_concurrency: int | None = Field(
+        None, ge=1, description="Queries one client address may run at once (default: query_workers)"
+    )
     load_seeds: bool = Field(True, description="`serve` loads the bundled seeds into an empty store")
     service_allowlist: list[str] = Field(
         default_factory=list, description="Hosts SERVICE / LOAD may reach (empty: none)"

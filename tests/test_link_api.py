@@ -48,6 +48,29 @@ def test_links_api_round_trip(server: LiveServer) -> None:
         )
         assert matched.status_code == 200, matched.text
         assert any("0000-0002-7272-7272" in s for s in matched.json()["skipped_ids"])
+        # an accepted person's external ids are on the entity page (JSON and HTML)
+        kurt = IRIS.person("Kurt Keutzer").value
+        key = kurt.rsplit("/", 1)[-1]
+        ids = client.get(f"/authors/{key}").json()["external_ids"]
+        # dblp's ORCID for him was imported for Sehoon Kim 0001 by mapping.csv: it is not linked twice
+        assert any(
+            "0000-0003-4567-8918 of https://dblp.org/pid/k/KurtKeutzer is already linked" in s
+            for s in matched.json()["skipped_ids"]
+        )
+        assert [(x["scheme"], x["iri"]) for x in ids] == [
+            ("dblp-person", "https://dblp.org/pid/k/KurtKeutzer"),
+            ("wikidata", "http://www.wikidata.org/entity/Q6444466"),
+        ]
+        sehoon = client.get(f"/authors/{IRIS.person('Sehoon Kim', '0001').value.rsplit('/', 1)[-1]}").json()
+        # dblp states another ORCID for him: one person, two ORCIDs — that one waits for review
+        assert [x["label"] for x in sehoon["external_ids"]] == ["ORCID 0000-0003-4567-8918", "dblp person 270/0561-1"]
+        waiting = client.get("/links", params={"status": "candidate", "kind": "person"}).json()
+        (second,) = [c for c in waiting if c["object"] == "https://orcid.org/0000-0002-7272-7271"]
+        assert any(e["kind"] == "conflict" for e in second["evidence"])
+        page = client.get(f"/id/person/{key}", headers={"Accept": "text/html"}).text
+        dblp = '<a href="https://dblp.org/pid/k/KurtKeutzer" rel="external noopener">dblp person k/KurtKeutzer</a>'
+        assert dblp in page
+        assert 'href="http://www.wikidata.org/entity/Q6444466"' in page
         variants = client.post("/links/variants", headers=server.auth())
         assert variants.status_code == 200 and variants.json()["added"] >= 10
         candidates = client.get("/links", params={"status": "candidate", "kind": "person"}).json()
