@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from scholarkg.loader.coauthors import index_missing, index_operations, rebuild_operations
+from scholarkg.loader.coauthors import affected_persons, index_missing, index_operations, rebuild_operations
 from scholarkg.loader.errors import LoaderError, PageError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
 from scholarkg.loader.mapping import page_quads
@@ -89,15 +89,23 @@ def load_source(
     as_of: dt.date,
     iris: Iris,
     page_format: PageFormat | None = None,
+    deferred: set[NamedNode] | None = None,
 ) -> LoadResult:
-    """Parse and store one page; on any PageError the store is left as it was."""
+    """Parse and store one page; on any PageError the store is left as it was.
+
+    The co-author index is updated in the page's own transaction, unless `deferred` is given: then the
+    affected persons are added to it and the caller recomputes them once (`finish_index`)."""
     try:
         page = parse_page(source.text, label, as_of, page_format)
         quads = page_quads(page, file_name=source.name, label=label, sha256=source.sha256, as_of=as_of, iris=iris)
     except PageError as error:
         return LoadResult(label=label, error=error)
     graph: NamedNode = iris.source(source.name)
-    store.replace_graph(graph, quads, also=index_operations(store.store, iris, graph, quads))
+    if deferred is None:
+        store.replace_graph(graph, quads, also=index_operations(store.store, iris, graph, quads))
+    else:
+        deferred |= affected_persons(store.store, graph, quads)
+        store.replace_graph(graph, quads)
     return LoadResult(
         label=label, graph=graph.value, page_format=page.format, entries=len(page.entries), quads=len(quads)
     )
@@ -116,15 +124,33 @@ def load_files(
     iris: Iris,
     page_format: PageFormat | None = None,
 ) -> Iterator[LoadResult]:
+    """Load pages one transaction each (page graph + default-graph view), then bring the co-author index up to
+    date for every person the batch touched in one more transaction (once per batch, not per page: a prolific
+    author on many pages is recomputed once). Until that last step, a reader can see the new pages with the
+    index of before the batch; a crash before it leaves the index behind until the next load of those pages."""
     ensure_reference_graphs(store, iris)
-    for path in files:
-        try:
-            source = read_source(path)
-        except PageError as error:
-            yield LoadResult(label=str(path), error=error)
-            continue
-        yield load_source(store, source, label=str(path), as_of=as_of, iris=iris, page_format=page_format)
-    store.flush()
+    touched: set[NamedNode] = set()
+    try:
+        for path in files:
+            try:
+                source = read_source(path)
+            except PageError as error:
+                yield LoadResult(label=str(path), error=error)
+                continue
+            yield load_source(
+                store, source, label=str(path), as_of=as_of, iris=iris, page_format=page_format, deferred=touched
+            )
+    finally:
+        finish_index(store, iris, touched)
+        store.flush()
+
+
+def finish_index(store: GraphStore, iris: Iris, persons: set[NamedNode]) -> None:
+    """Recompute the co-author index rows of `persons` from the store as it is (one transaction)."""
+    nobody = iris.of("graph", "none")  # no page being replaced: the default graph as it is
+    operations = index_operations(store.store, iris, nobody, persons=persons)
+    if operations:
+        store.store.update(" ;\n".join(operations))
 
 
 def load_bytes(
