@@ -61,6 +61,8 @@ _NICK_PAIRS: set[frozenset[str]] = {frozenset((formal, nick)) for formal, nicks 
 
 def fold(text: str) -> str:
     """Case-folded, accents removed (NFKD), for comparing names and titles."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -61,6 +61,25 @@ class Roles:
     person_wikidata: frozenset[str]
     person_dblp: frozenset[str]
 
+    @property
+    def work_predicates(self) -> frozenset[str]:
+        return (
+            self.title
+            | self.year
+            | self.doi
+            | self.arxiv
+            | self.signature
+            | self.signature_of
+            | self.ordinal
+            | self.name
+            | self.creator
+            | self.signature_orcid
+        )
+
+    @property
+    def person_predicates(self) -> frozenset[str]:
+        return self.person_name | self.person_orcid | self.person_wikidata | self.person_dblp
+
 
 def _f(*items: str) -> frozenset[str]:
     return frozenset(items)
@@ -181,8 +200,11 @@ def read_works(
         work.authors.sort(key=lambda a: (a.ordinal is None, a.ordinal or 0))
         return work
 
+    relevant = roles.work_predicates
     for subject, predicate, obj in _triples(path, syntax):
         p = predicate.value
+        if p not in relevant:
+            continue
         s = _key(subject)
         if p in roles.title and isinstance(obj, Literal):
             node(s).title = obj.value
@@ -224,11 +246,14 @@ def read_persons(path: Path, dump_format: str, syntax: str, wanted: set[str]) ->
     persons: dict[str, ExtPerson] = {}
     if not wanted:
         return persons
+    relevant = roles.person_predicates
     for subject, predicate, obj in _triples(path, syntax):
+        p = predicate.value
+        if p not in relevant:
+            continue
         s = _key(subject)
         if s not in wanted:
             continue
-        p = predicate.value
         person = persons.get(s) or persons.setdefault(s, ExtPerson(s))
         if p in roles.person_name and isinstance(obj, Literal):
             if person.name is None or obj.language in (None, "en"):  # English or untagged first
