@@ -8,8 +8,8 @@ prefix ("transf" finds "Transformers"), all words must match, and hits are ranke
 `GraphStore` keeps it current: after each page replace/remove it re-reads, from the default graph, the names
 and types of every entity whose `schema:name` that page stated before or states now, and rewrites their rows
 (one SQLite transaction). SQLite and RocksDB do not share a transaction: if the process dies between the two,
-the index can lag the store by that page; `rebuild` (run when the index file is new or empty while the store
-has names, or by `scholarkg reindex`) recomputes it from the store.
+the index can lag the store by that page; `rebuild` (run on first use when the index file is new or empty, e.g.
+after deleting it) recomputes it from the store.
 """
 
 from __future__ import annotations
