@@ -255,7 +255,13 @@ class Bench:
             "scholarkg_peak_rss_mb": max(r["peak_rss_mb"] for r in a_runs),
             "bulk_load_peak_rss_mb": max(r["peak_rss_mb"] for r in b_runs),
             "throughput_vs_bulk_load": ratio(b, a),
+            # CPU seconds (user + system, the whole child process) are steadier than wall time on a shared machine.
+            "scholarkg_cpu_s": median([r["cpu_s"] for r in a_runs if "cpu_s" in r]),
+            "bulk_load_cpu_s": median([r["cpu_s"] for r in b_runs if "cpu_s" in r]),
         }
+        self.report["load"]["cpu_ratio"] = ratio(
+            self.report["load"]["scholarkg_cpu_s"], self.report["load"]["bulk_load_cpu_s"]
+        )
 
     def params_for(self, stored: StoredQuery, role: str) -> dict[str, str] | None:
         values: dict[str, str] = {}
@@ -540,7 +546,9 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {_fmt(load['quads'])} quads, {load['runs']} run(s) | {_fmt(load['scholarkg_s'], ' s')} "
             f"({_fmt(load['scholarkg_quads_per_s'])} quads/s, peak RSS {_fmt(load['scholarkg_peak_rss_mb'])} MB) "
             f"| {_fmt(load['bulk_load_s'], ' s')} (peak RSS {_fmt(load['bulk_load_peak_rss_mb'])} MB) "
-            f"| {_fmt(load['ratio'], '×')} (throughput {_fmt(load['throughput_vs_bulk_load'])}× of bulk_load) |",
+            f"| {_fmt(load['ratio'], '×')} (throughput {_fmt(load['throughput_vs_bulk_load'])}× of bulk_load; "
+            f"CPU {_fmt(load.get('scholarkg_cpu_s'), ' s')} vs {_fmt(load.get('bulk_load_cpu_s'), ' s')}: "
+            f"{_fmt(load.get('cpu_ratio'), '×')}) |",
             "",
         ]
     if "queries" in report:

@@ -5,7 +5,8 @@
     python -m bench.child dump STORE FORMAT OUT             # raw pyoxigraph Store.dump of the default graph
     python -m bench.child rdflib FILE.nt FORMAT OUT LIMIT   # rdflib: parse up to LIMIT triples, time serialize
 
-Prints one JSON object: seconds, peak_rss_mb, bytes (of OUT where there is one).
+Prints one JSON object: seconds (wall), cpu_s (user + system; the whole child, so it includes start-up and
+for rdflib the parse), peak_rss_mb, bytes (of OUT where there is one).
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ def _rss_mb(who: int) -> float:
     return round(resource.getrusage(who).ru_maxrss / 1024, 1)  # Linux: KiB
 
 
+def _cpu_s(who: int) -> float:
+    usage = resource.getrusage(who)
+    return round(usage.ru_utime + usage.ru_stime, 3)
+
+
 def main(argv: list[str]) -> None:
     task, args = argv[0], argv[1:]
     out: Path | None = None
@@ -33,7 +39,8 @@ def main(argv: list[str]) -> None:
         if done.returncode != 0:
             sys.stderr.write(done.stderr.decode(errors="replace")[-4000:])
             raise SystemExit(f"command failed with exit code {done.returncode}: {' '.join(command)}")
-        print(json.dumps({"seconds": seconds, "peak_rss_mb": _rss_mb(resource.RUSAGE_CHILDREN)}))
+        children = resource.RUSAGE_CHILDREN
+        print(json.dumps({"seconds": seconds, "cpu_s": _cpu_s(children), "peak_rss_mb": _rss_mb(children)}))
         return
     from pyoxigraph import RdfFormat, Store
 
@@ -67,7 +74,11 @@ def main(argv: list[str]) -> None:
         seconds = time.perf_counter() - started
     else:
         raise SystemExit(f"unknown task {task!r}")
-    result: dict[str, object] = {"seconds": seconds, "peak_rss_mb": _rss_mb(resource.RUSAGE_SELF)}
+    result: dict[str, object] = {
+        "seconds": seconds,
+        "cpu_s": _cpu_s(resource.RUSAGE_SELF),
+        "peak_rss_mb": _rss_mb(resource.RUSAGE_SELF),
+    }
     if out is not None:
         result["bytes"] = out.stat().st_size
     print(json.dumps(result))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal as TypingLiteral
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -105,9 +105,6 @@ class Link:
     @property
     def predicate(self) -> NamedNode:
         return SAME_AS if self.status == "accepted" else CLOSE_MATCH
-
-    def decide(self, status: str, when: dt.datetime | None = None) -> Link:
-        return replace(self, status=status, decided=when or now())
 
 
 def link_node(base: str, identifier: str) -> NamedNode:

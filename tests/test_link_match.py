@@ -200,3 +200,19 @@ def test_cli_match_gz_forced_format_and_idempotent_rerun(store_dir: Path, tmp_pa
     bad = runner.invoke(app, ["link", "match", str(DATA / "mapping.csv"), "--store", str(store_dir)])
     assert bad.exit_code == 1 and "cannot tell the format" in bad.output
     shutil.rmtree(store_dir)
+
+
+def test_exact_identifiers_come_first(local: LocalGraph) -> None:
+    """An identifier already linked (accepted) to one of ours: DOI for a paper, ORCID for a person."""
+    known = {
+        "https://doi.org/10.48550/arxiv.2306.07629": _paper(SQUEEZELLM),
+        "https://orcid.org/0000-0002-7272-7271": _person("Sehoon Kim", "0001"),
+    }
+    result = match_dump(DATA / "dblp-sample.ttl", local, DEFAULT_BASE, known=known)
+    by_method = {(link.subject, link.object, link.method): link for link in result.links}
+    corr = by_method[(_paper(SQUEEZELLM), "https://dblp.org/rec/journals/corr/abs-2306-07629", "identifier")]
+    assert (corr.score, corr.status) == (1.0, "accepted")
+    assert corr.evidence[0].value == "https://doi.org/10.48550/arxiv.2306.07629"
+    sehoon = by_method[(_person("Sehoon Kim", "0001"), "https://dblp.org/pid/270/0561-1", "identifier")]
+    assert (sehoon.score, sehoon.status) == (1.0, "accepted")
+    assert "ORCID 0000-0002-7272-7271" in sehoon.evidence[0].comment
