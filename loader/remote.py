@@ -41,7 +41,8 @@ from pyoxigraph import (
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH
 from scholarkg.loader.settings import Settings
-from scholarkg.loader.store import DatasetQueries, UnknownSourceError
+from scholarkg.loader.store import VIEW_SOURCE_KINDS, DatasetQueries, UnknownSourceError, _value
+from scholarkg.loader.text_index import TextIndex
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -128,6 +129,7 @@ class RemoteStore(DatasetQueries):
         self.client = client or httpx.Client(timeout=httpx.Timeout(settings.query_timeout + 5, connect=5))
         self.write_auth = _auth(settings)
         self.engine = "unknown"
+        self._text: TextIndex | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> RemoteStore:
@@ -326,6 +328,34 @@ class RemoteStore(DatasetQueries):
             for triple in self.graph_triples(node):
                 yield Quad(triple.subject, triple.predicate, triple.object, node)
 
+    @property
+    def text(self) -> TextIndex:
+        """The full-text index, in memory: built from the engine on first use after a write (`loader.text_index`;
+        a remote engine has no hook telling us about writes made by others, so it is rebuilt per process)."""
+        text = self._text
+        if text is None:
+            names: dict[tuple[str, str], list[str]] = {}
+            for row in self.select(
+                "SELECT DISTINCT ?e ?type ?name WHERE { ?e a ?type ; schema:name ?name "
+                "VALUES ?type { schema:Person schema:ScholarlyArticle } }"
+            ):
+                kind = "person" if _value(row["type"]) == "http://schema.org/Person" else "paper"
+                names.setdefault((_value(row["e"]), kind), []).append(_value(row["name"]))
+            text = TextIndex()
+            text.replace_all((iri, kind, "\n".join(sorted(set(v)))) for (iri, kind), v in names.items())
+            self._text = text
+        return text
+
+    def view_triples(self) -> Iterable[Triple]:
+        """The distinct triples of the view sources (pages, ontology, taxonomy), as the embedded default graph."""
+        rows = self.select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g a ?kind } VALUES ?kind { %s } }" % " ".join(VIEW_SOURCE_KINDS)  # noqa: UP031
+        )
+        seen: dict[Triple, None] = {}
+        for row in rows:
+            seen.update(dict.fromkeys(self.graph_triples(row["g"])))  # type: ignore[arg-type]
+        return seen
+
     # -- writing -------------------------------------------------------------------------------------
     def _require_store_url(self) -> str:
         if not self.store_url:
@@ -334,6 +364,7 @@ class RemoteStore(DatasetQueries):
 
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
         """Graph Store `PUT` of one graph: the engine replaces its whole content (all or nothing)."""
+        self._text = None  # rebuilt on the next search
         url = self._require_store_url()
         quads = list(quads)
         if any(q.graph_name != graph for q in quads):
@@ -359,6 +390,7 @@ class RemoteStore(DatasetQueries):
             )
 
     def remove_graph(self, graph: NamedNode) -> None:
+        self._text = None  # rebuilt on the next search
         url = self._require_store_url()
         response = self.client.delete(
             url, params={"graph": graph.value}, auth=self.write_auth or httpx.USE_CLIENT_DEFAULT
@@ -370,6 +402,7 @@ class RemoteStore(DatasetQueries):
 
     def update(self, text: str) -> None:
         """SPARQL Update on the update endpoint (authenticated as configured)."""
+        self._text = None  # rebuilt on the next search
         if not self.update_url:
             raise RemoteStoreError("the remote store is read-only here: set SCHOLARKG_REMOTE_UPDATE_URL to update")
         response = self.client.post(

@@ -10,13 +10,13 @@ truncated too; an engine timeout (or 206 partial result) is a `QueryTimeoutError
 
 from __future__ import annotations
 
-import re
 import time
 
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store
 
 from scholarkg.loader.remote import RemoteQueryError, RemoteStore, RemoteStoreError, RemoteTimeoutError
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
+from scholarkg.queries.binding import BindingError, bind_terms
 from scholarkg.queries.execute import (
     ROWS_FORMAT,
     NotAcceptableError,
@@ -46,38 +46,12 @@ def _kind(text: str, base_iri: str | None) -> str:
     return "graph"
 
 
-# Strings, comments and IRIs are skipped whole, so a `{` or WHERE inside them is never taken for syntax.
-_LEXEME = re.compile(
-    r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'"""
-    r"""|"(?:[^"\\\n]|\\.)*"|\#[^\n]*|<[^<>"{}|^`\\\x00-\x20]*>|[A-Za-z_][\w-]*|\{|\S"""
-)
-
-
-def where_brace(text: str) -> int:
-    """Offset just after the `{` opening the query's WHERE group (the first group when WHERE is omitted)."""
-    seen_where = False
-    for match in _LEXEME.finditer(text):
-        token = match.group(0)
-        if token.upper() == "WHERE":
-            seen_where = True
-        elif token == "{" and (seen_where or not _is_construct(text[: match.start()])):
-            return match.end()
-    raise QuerySyntaxError("the query has no WHERE group to bind parameters in")
-
-
-def _is_construct(prefix: str) -> bool:
-    return any(m.group(0).upper() == "CONSTRUCT" for m in _LEXEME.finditer(prefix))
-
-
 def _bound_text(request: QueryRequest) -> str:
-    """Parameters joined first in the WHERE group (an inline VALUES of terms written by their serializers), so
-    every pattern and FILTER of the group sees them bound — as pyoxigraph's substitutions do."""
-    text = request.text
-    if request.bindings:
-        names = " ".join(f"?{name}" for name in request.bindings)
-        terms = " ".join(str(term) for term in request.bindings.values())
-        at = where_brace(text)
-        text = f"{text[:at]} VALUES ({names}) {{ ({terms}) }} {text[at:]}"
+    """Parameters written into the text as validated terms (`queries.binding`), as for the embedded store."""
+    try:
+        text = bind_terms(request.text, request.bindings)  # type: ignore[arg-type]
+    except BindingError as error:
+        raise QuerySyntaxError(str(error)) from None
     base = f"BASE {NamedNode(request.base_iri)}\n" if request.base_iri else ""
     return base + sparql_prefixes() + text
 

@@ -838,7 +838,8 @@ def test_bindings_are_terms(canned_engine: Engine, catalog: dict[str, StoredQuer
 
 
 def test_pyoxigraph_substitutes_projected_variables_only() -> None:
-    """Why every canned query projects its parameters (pyoxigraph 0.5: SEP-0007 style substitution)."""
+    """Why parameters are written into the text (queries.binding): pyoxigraph 0.5 substitutes projected variables
+    only, after evaluating the whole pattern (SEP-0007 style), so the plan never starts from the value."""
     store = Store()
     store.update("PREFIX e: <http://e/> INSERT DATA { e:p1 e:a e:x, e:y . e:p2 e:a e:y }")
     x = {Variable("x"): NamedNode("http://e/x")}
