@@ -80,6 +80,8 @@ def ensure_reference_graphs(store: StoreBackend, iris: Iris) -> None:
 def ensure_indexes(store: StoreBackend, iris: Iris) -> None:
     """Build the co-author index of a store loaded before it existed (a no-op when it is there)."""
     if isinstance(store, RemoteStore):
+        if store.view_missing():
+            store.rebuild_view()
         if remote_index.index_missing(store, iris):
             remote_index.rebuild(store, iris)
     elif index_missing(store.store, iris):

@@ -104,6 +104,7 @@ VIEW_SOURCE_KINDS = (
     f"<{_SKG}SourcePage>",
     "<http://www.w3.org/2004/02/skos/core#ConceptScheme>",
     "<http://www.w3.org/2002/07/owl#Ontology>",
+    "<http://rdfs.org/ns/void#Linkset>",  # the links graph (`linking.store`): accepted links are facts too
 )
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
@@ -159,6 +160,9 @@ class DatasetQueries:
         """Every fact that queries see once: the pages, ontology and taxonomy, deduplicated."""
         raise NotImplementedError
 
+    def view_size(self) -> int:
+        raise NotImplementedError
+
     def quad_count(self) -> int:
         raise NotImplementedError
 
@@ -209,6 +213,7 @@ class DatasetQueries:
         }
         result = {name: self.count(q) for name, q in counts.items()}
         result["quads"] = self.quad_count()
+        result["view triples"] = self.view_size()
         result["graphs"] = self.graph_count()
         return result
 
@@ -298,11 +303,6 @@ class GraphStore(DatasetQueries):
 
     def view_triples(self) -> Iterable[Triple]:
         return (q.triple for q in self.store.quads_for_pattern(None, None, None, DefaultGraph()))
-
-    def stats(self) -> dict[str, int]:
-        result = super().stats()
-        result["view triples"] = self.view_size()
-        return result
 
     # -- export --------------------------------------------------------------------------------
     def view_size(self) -> int:

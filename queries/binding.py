@@ -6,7 +6,8 @@ the query text, by its term as the term's own serializer writes it (`str(NamedNo
 validated, escaped, never a raw user string). Where the grammar needs a variable the term is wrapped:
 
 - a plain projected `?x` (SELECT clause, outside parentheses) becomes `(<term> AS ?x)`, so the column keeps
-  its name (the engine hides it from canned-query results);
+  its name (the engine hides it from canned-query results); in a sub-query's SELECT it is dropped (the value
+  is a constant there, and re-binding it in the outer SELECT would be an error);
 - a bare `?x` in GROUP BY / ORDER BY becomes `(<term>)`;
 - `DESCRIBE ?x` becomes `DESCRIBE <term>`.
 
@@ -62,6 +63,8 @@ def bind_terms(text: str, bindings: Mapping[str, Term]) -> str:
     out: list[str] = []
     last = 0
     depth = 0  # parentheses
+    braces = 0  # `{` nesting: a SELECT inside a group is a sub-query
+    subquery = False
     mode = ""  # "select", "modifier" (GROUP/ORDER BY), "describe", "values" (VALUES header)
     mode_depth = 0
     previous = ""  # the previous significant token, upper-cased for words
@@ -74,6 +77,7 @@ def bind_terms(text: str, bindings: Mapping[str, Term]) -> str:
         if kind == "word":
             if upper in ("SELECT", "DESCRIBE"):
                 mode, mode_depth = upper.lower(), depth
+                subquery = braces > 0
             elif upper == "BY" and previous in ("GROUP", "ORDER"):
                 mode, mode_depth = "modifier", depth
             elif upper == "VALUES":
@@ -85,6 +89,7 @@ def bind_terms(text: str, bindings: Mapping[str, Term]) -> str:
         elif token == ")":
             depth -= 1
         elif token in ("{", "}"):
+            braces += 1 if token == "{" else -1
             mode = ""
         elif kind == "var" and token[1:] in terms:
             name = token[1:]
@@ -94,7 +99,7 @@ def bind_terms(text: str, bindings: Mapping[str, Term]) -> str:
                 raise BindingError(name, "in a VALUES header")
             term = terms[name]
             if mode == "select" and depth == mode_depth:
-                replacement = f"({term} AS ?{name})"
+                replacement = "" if subquery else f"({term} AS ?{name})"
             elif mode == "modifier" and depth == mode_depth:
                 replacement = f"({term})"
             else:

@@ -30,7 +30,7 @@ _LOOKUPS: dict[str, tuple[str, str]] = {
         "title",
     ),
     # An organization's IRI is minted from its case-folded identifier (Iris.organization): ?key is that IRI.
-    "organization": ("SELECT DISTINCT ?x WHERE { VALUES ?x { ?key } ?x a schema:Organization }", "identifier"),
+    "organization": ("SELECT DISTINCT ?x WHERE { BIND(?key AS ?x) ?x a schema:Organization }", "identifier"),
 }
 
 

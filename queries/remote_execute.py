@@ -10,13 +10,13 @@ truncated too; an engine timeout (or 206 partial result) is a `QueryTimeoutError
 
 from __future__ import annotations
 
+import re
 import time
 
 from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store
 
 from scholarkg.loader.remote import RemoteQueryError, RemoteStore, RemoteStoreError, RemoteTimeoutError
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
-from scholarkg.queries.binding import BindingError, bind_terms
 from scholarkg.queries.execute import (
     ROWS_FORMAT,
     NotAcceptableError,
@@ -46,23 +46,51 @@ def _kind(text: str, base_iri: str | None) -> str:
     return "graph"
 
 
+# Strings, comments and IRIs are skipped whole, so a `{` or WHERE inside them is never taken for syntax.
+_LEXEME = re.compile(
+    r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'"""
+    r"""|"(?:[^"\\\n]|\\.)*"|\#[^\n]*|<[^<>"{}|^`\\\x00-\x20]*>|[A-Za-z_][\w-]*|\{|\S"""
+)
+
+
+def where_brace(text: str) -> int:
+    """Offset just after the `{` opening the query's WHERE group (the first group when WHERE is omitted)."""
+    seen_where = False
+    for match in _LEXEME.finditer(text):
+        token = match.group(0)
+        if token.upper() == "WHERE":
+            seen_where = True
+        elif token == "{" and (seen_where or not _is_construct(text[: match.start()])):
+            return match.end()
+    raise QuerySyntaxError("the query has no WHERE group to bind parameters in")
+
+
+def _is_construct(prefix: str) -> bool:
+    return any(m.group(0).upper() == "CONSTRUCT" for m in _LEXEME.finditer(prefix))
+
+
 def _bound_text(request: QueryRequest) -> str:
-    """Parameters written into the text as validated terms (`queries.binding`), as for the embedded store."""
-    try:
-        text = bind_terms(request.text, request.bindings)  # type: ignore[arg-type]
-    except BindingError as error:
-        raise QuerySyntaxError(str(error)) from None
+    """Parameters joined first in the WHERE group (an inline VALUES of terms written by their serializers), so
+    every pattern and FILTER of the group sees them bound — as pyoxigraph's substitutions do. (Not written into
+    the text as the embedded store does, `queries.binding`: Virtuoso mis-evaluates a property path with a
+    constant end, `?x skos:broader* <c>`, and does well with VALUES.)"""
+    text = request.text
+    if request.bindings:
+        names = " ".join(f"?{name}" for name in request.bindings)
+        terms = " ".join(str(term) for term in request.bindings.values())
+        at = where_brace(text)
+        text = f"{text[:at]} VALUES ({names}) {{ ({terms}) }} {text[at:]}"
     base = f"BASE {NamedNode(request.base_iri)}\n" if request.base_iri else ""
     return base + sparql_prefixes() + text
 
 
 def run_remote_query(store: RemoteStore, request: QueryRequest, timeout: float) -> QueryResult:
     started = time.perf_counter()
-    kind = _kind(request.text, request.base_iri)
+    text = _bound_text(request)
+    kind = _kind(text, request.base_iri)  # parsed bound: a parameter may stand where only a term can (VALUES)
     fmt = request.graph_format if kind == "graph" else request.solution_format
     if fmt is None:
         raise NotAcceptableError(kind)  # type: ignore[arg-type]
-    text = _bound_text(request)
     try:
         answer = store.ask_engine(
             text,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyoxigraph import Literal, NamedNode, QuerySolutions, Store
+from pyoxigraph import Literal, NamedNode, Quad, QuerySolutions, Store
 
 from scholarkg.queries.binding import BindingError, bind_terms
 
@@ -92,3 +92,18 @@ def test_any_string_is_one_literal(value: str) -> None:
     assert len(rows) == 1
     assert rows[0]["a"] == Literal(value)
     assert int(rows[0]["n"].value) == len(value)  # type: ignore[union-attr]
+
+
+def test_a_parameter_projected_by_a_sub_query_is_dropped_there() -> None:
+    """Inside a sub-query the value is a constant: its projection is dropped (re-binding it in the outer SELECT
+    would be an error); the outer SELECT still returns the column."""
+    text = "SELECT ?name ?author WHERE { { SELECT ?author ?name WHERE { ?author <http://schema.org/name> ?name } } }"
+    bound = bind_terms(text, {"author": NamedNode("https://e/a")})
+    assert bound == (
+        "SELECT ?name (<https://e/a> AS ?author) WHERE { { SELECT  ?name WHERE "
+        "{ <https://e/a> <http://schema.org/name> ?name } } }"
+    )
+    store = Store()
+    store.add(Quad(NamedNode("https://e/a"), NamedNode("http://schema.org/name"), Literal("A")))
+    rows = list(store.query(bound))  # type: ignore[union-attr]
+    assert [(r["name"], r["author"]) for r in rows] == [(Literal("A"), NamedNode("https://e/a"))]  # type: ignore[index]

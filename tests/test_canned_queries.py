@@ -492,7 +492,8 @@ def test_an_archive_includes_its_categories_papers(tmp_path: Path, catalog: dict
           <{DEFAULT_BASE}id/paper/cmb> a schema:ScholarlyArticle ; schema:name "CMB" ;
               schema:about <{category}astro-ph.CO> ; schema:datePublished "2024-03-01"^^xsd:date .
           <{DEFAULT_BASE}id/paper/galaxies> a schema:ScholarlyArticle ; schema:name "Galaxies" ;
-              schema:about <{category}astro-ph.GA> ; schema:datePublished "2023-05-01"^^xsd:date . }} }}"""
+              schema:about <{category}astro-ph.GA> ; schema:datePublished "2023-05-01"^^xsd:date . }} }} ;
+        ADD <{DEFAULT_BASE}id/source/astro> TO DEFAULT"""  # queries read the default graph (the view)
     )
     engine = Engine(Settings(store=path, query_timeout=20), store, workers=1)
     try:

@@ -101,12 +101,6 @@ def test_header_parts(tmp_path: Path) -> None:
             2,
             "parameter 'author' cannot be bound (parameter ?author is used in a VALUES header",
         ),
-        (
-            "# title: T\n# param author: person\n"
-            "SELECT ?name ?author WHERE {\n  { SELECT ?author ?name WHERE { ?author schema:name ?name } }\n}\n",
-            2,
-            "SELECT overrides an existing variable",
-        ),
         ("# title: T\n# param author: person\n\nSELECT ?name ?author WHERE { ?author schema:name ?name \n", 5, "parse"),
         ("# title: T\nSELECT ?name WHERE { ?s schema:nme ?name . ?s unknown:p ?o }\n", 2, "does not parse"),
         ("# title: T\nINSERT DATA { <a:b> <a:c> <a:d> }\n", 2, "read-only"),

@@ -122,7 +122,8 @@ def test_get_without_query_is_the_service_description(client: httpx.Client) -> N
     graph = Graph().parse(data=response.text, format="turtle")
     sd = "http://www.w3.org/ns/sparql-service-description#"
     endpoint = URIRef(f"{client.base_url}/sparql")
-    assert (endpoint, URIRef(sd + "feature"), URIRef(sd + "BasicFederatedQuery")) in graph
+    # no SERVICE allow-list here: no federation advertised (tests/test_federation.py checks the other case)
+    assert (endpoint, URIRef(sd + "feature"), URIRef(sd + "BasicFederatedQuery")) not in graph
     # the default graph is the deduplicated view the loader maintains, not Oxigraph's union of all graphs
     assert (endpoint, URIRef(sd + "feature"), URIRef(sd + "UnionDefaultGraph")) not in graph
     assert (endpoint, URIRef(sd + "supportedLanguage"), URIRef(sd + "SPARQL11Update")) not in graph  # read-only
