@@ -314,9 +314,7 @@ class RemoteStore(DatasetQueries):
 
     def _scope(self, variable: str = "?g") -> str:
         """FILTER keeping ScholarKG's graphs only (Virtuoso's union includes its system graphs)."""
-        return (
-            f"FILTER({variable} = {ONTOLOGY_GRAPH} || STRSTARTS(STR({variable}), {Literal(self.base_iri)}))"
-        )
+        return f"FILTER({variable} = {ONTOLOGY_GRAPH} || STRSTARTS(STR({variable}), {Literal(self.base_iri)}))"
 
     def graphs(self) -> list[str]:
         rows = self.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._scope()} }} ORDER BY ?g")
