@@ -347,6 +347,8 @@ _OPS = st.tuples(
 def _mutate(seed: str, ops: list[tuple[str, int, int, str]]) -> str:
     lines = list(LINES[seed])
     for kind, a, b, char in ops:
+        if not lines:
+            break
         i = a % max(1, len(lines) - 1)
         if kind == "delete":
             del lines[i]
