@@ -99,6 +99,8 @@ def test_index_after_remove_and_reload(
     assert after_remove != before
     lines = (seeds_dir / PROFILE).read_text(encoding="utf-8").splitlines(keepends=True)
     del lines[11:18]  # drop the Monarch entry (Tri Dao, Beidi Chen, … et al.)
+    assert lines[9] == "7 Papers\n"
+    lines[9] = "6 Papers\n"  # the count line must agree with the entries (loader/record_checks.py)
     modified = tmp_path / "v2" / PROFILE
     modified.parent.mkdir()
     modified.write_text("".join(lines), encoding="utf-8")

@@ -89,6 +89,8 @@ def test_reload_with_changes_updates_the_view(
     graph = iris.source(PROFILE)
     lines = (seeds_dir / PROFILE).read_text(encoding="utf-8").splitlines(keepends=True)
     del lines[11:18]  # the Monarch entry (Tri Dao is also on page 001)
+    assert lines[9] == "7 Papers\n"
+    lines[9] = "6 Papers\n"  # the count line must agree with the entries (loader/record_checks.py)
     modified = tmp_path / "v2" / PROFILE
     modified.parent.mkdir()
     modified.write_text("".join(lines), encoding="utf-8")

@@ -75,6 +75,8 @@ def test_reload_and_remove_update_the_index(
     assert store.text.search("paper", "monarch", 5) == [monarch]
     lines = (seeds_dir / PROFILE).read_text(encoding="utf-8").splitlines(keepends=True)
     del lines[11:18]  # the Monarch entry: Tri Dao is also on page 001, Beidi Chen only here
+    assert lines[9] == "7 Papers\n"
+    lines[9] = "6 Papers\n"  # the count line must agree with the entries (loader/record_checks.py)
     modified = tmp_path / "v2" / PROFILE
     modified.parent.mkdir()
     modified.write_text("".join(lines), encoding="utf-8")
