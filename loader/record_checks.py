@@ -21,7 +21,8 @@ format (an entry header, a venue line, a bullet).
 The records (`check_page`, after parsing):
 - a person name: empty, longer than `MAX_NAME_CHARS` characters or `MAX_NAME_WORDS` words, with characters no
   name has (digits other than a dblp homonym number, `,;:()[]{}<>|@#$%^*=+/\\?!"…`), ending like a sentence,
-  or with more than `MAX_LOWERCASE_WORDS` words in lower case (`van der`, `de la` are names; sentences are not);
+  or with more than `MAX_LOWERCASE_WORDS` words in lower case and fewer than two capitalised (`danah boyd`,
+  `Maria de los Angeles de la Cruz` are names; `and the model learns` is not);
 - a title: longer than `MAX_TITLE_CHARS` characters, starting like an entry header (`LGApr 1, 2022`), or the
   same text twice over;
 - an organisation identifier that is not a slug (`[a-z0-9]+(-[a-z0-9]+)*`, at most `MAX_SLUG_CHARS`);
@@ -138,8 +139,8 @@ def _check_name(author: AuthorName, label: str, line: int | None, what: str) -> 
         problem = f"contains {forbidden[0]!r}, which no name has"
     elif name.endswith(".") and len(words[-1]) > 3:
         problem = "ends like a sentence"
-    elif sum(1 for word in words if word[0].islower()) > MAX_LOWERCASE_WORDS:
-        problem = "has more words in lower case than a name has"
+    elif (lower := sum(1 for word in words if word[0].islower())) > MAX_LOWERCASE_WORDS and len(words) - lower < 2:
+        problem = "is mostly words in lower case, like a sentence"
     if problem:
         raise PageError(label, f"{what} {name[:60]!r} {problem}: is a line missing or out of place?", line)
 

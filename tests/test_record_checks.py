@@ -18,6 +18,7 @@ from scholarkg.loader import cluster_page, profile_page
 from scholarkg.loader.errors import PageError
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_bytes
+from scholarkg.loader.names import author_name
 from scholarkg.loader.pages import decode_source, parse_page
 from scholarkg.loader.record_checks import (
     MAX_ENTRIES,
@@ -26,6 +27,7 @@ from scholarkg.loader.record_checks import (
     MAX_NAMES,
     MAX_TITLE_CHARS,
     _check_entry,
+    _check_name,
 )
 from scholarkg.loader.records import Entry, Page
 from scholarkg.loader.store import GraphStore
@@ -277,6 +279,42 @@ def test_the_count_line_must_agree_with_the_entries(seeded_store: GraphStore) ->
 def _last(text: str, pattern: re.Pattern[str]) -> int:
     """Number of the last line of `text` that matches `pattern` (the last entry's first line)."""
     return max(i for i, line in enumerate(text.split("\n"), 1) if pattern.match(line))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "danah boyd",
+        "Maria de los Angeles de la Cruz",
+        "Ludwig van der Berg",
+        "Yao Lu 0006",
+        "Michael W. Mahoney",
+        "XINGYANG LI",
+        "Jean-Baptiste O'Neil",
+    ],
+)
+def test_real_name_shapes_are_accepted(name: str) -> None:
+    _check_name(author_name(name), "p.txt", 3, "author name")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("and the model learns", "lower case"),
+        ("we propose a Transformer", "lower case"),
+        ("Wikitext-103 language modeling by 2x", "'1'"),
+        ("(e.g. sparse", "'('"),
+        ("To address these issues we propose a class", "words"),
+        ("in a minimum of half the test scenarios.", "words"),
+        ("A" * 81, "characters"),
+        ("Alexander Liu · meta-ai", "'·'"),
+        ("ends with a sentence.", "like a sentence"),
+    ],
+)
+def test_sentence_shapes_are_not_names(name: str, reason: str) -> None:
+    with pytest.raises(PageError, match=re.escape(reason)) as caught:
+        _check_name(author_name(name), "p.txt", 3, "author name")
+    assert str(caught.value).startswith("p.txt:3: author name")
 
 
 def test_years_and_slugs_have_bounds() -> None:
