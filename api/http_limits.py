@@ -7,10 +7,15 @@ buffers it. The protocol counts the bytes of a head still being received; past t
 in the request line) or 431 (in the headers), shuts down its sending side and discards what the client still
 sends for a short while before closing, so the answer arrives instead of a connection reset. A head that
 arrived whole within one read (a read is at most a few hundred KB) is checked by `HeadLimitMiddleware`.
+
+It also sends a small response in one write: uvicorn writes the status line and headers, then the body, as two
+socket writes (two packets, two wake-ups of the client); `_OneWrite` holds the head until the body comes in
+the same event-loop step.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -41,6 +46,47 @@ def error_answer(status: int, limit: int) -> bytes:
     return head % (status, _REASONS[status], len(body)) + body
 
 
+_JOIN_BYTES = 65_536  # bodies up to this size are joined to their head (a larger one is not copied)
+
+
+class _OneWrite:
+    """The response cycle's view of the transport: a response head waits for its body (at most until the end of
+    the current event-loop step), so head and a small body leave in one write. `100 Continue` is not held."""
+
+    __slots__ = ("_head", "_loop", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            if len(data) <= _JOIN_BYTES:
+                self._transport.write(head + data)
+                return
+            self._transport.write(head)
+        elif data.startswith(b"HTTP/1.1 ") and data[9:10] != b"1":
+            self._head = data
+            self._loop.call_soon(self.flush)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            if not self._transport.is_closing():
+                self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with 414/431 answers for oversized request heads (see the module docstring).
 
@@ -59,6 +105,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         super().on_headers_complete()
+        if self.cycle is not None and self.cycle.scope is self.scope:  # the cycle made for this request
+            self.cycle.transport = self._one_write  # type: ignore[assignment]
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._one_write = _OneWrite(transport, self.loop)
 
     def on_body(self, body: bytes) -> None:
         self._body_bytes += len(body)
@@ -100,8 +152,8 @@ def bounded_protocol(limit: int) -> type[BoundedHttpToolsProtocol]:
 
 class HeadLimitMiddleware:
     """The same bounds for request heads that arrived whole (the protocol counts only heads still incomplete):
-    a request line (path + query) longer than `limit` bytes is a 414, a header block larger than `limit` bytes
-    is a 431."""
+    a request line (path + query) longer than `limit` bytes is a 414, a line and headers together larger than
+    `limit` bytes a 431."""
 
     def __init__(self, app: Any, limit: int) -> None:
         self.app = app
@@ -111,7 +163,7 @@ class HeadLimitMiddleware:
         if scope["type"] == "http":
             line = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
             headers = sum(len(name) + len(value) + 4 for name, value in scope.get("headers") or ())
-            status = 414 if line > self.limit else 431 if headers > self.limit else 0
+            status = 414 if line > self.limit else 431 if line + headers > self.limit else 0
             if status:
                 body = _BODIES[status] % self.limit
                 await send(

@@ -175,9 +175,12 @@ class InProcessQueries:
             request, max_rows=min(request.max_rows, self.max_rows), max_bytes=min(request.max_bytes, self.max_bytes)
         )
         result = run_query(self._store_for(snapshot), budget)
-        if result.truncated and (budget.max_rows < request.max_rows or budget.max_bytes < request.max_bytes):
-            self.handed_over += 1
-            return None
+        if result.truncated:
+            cut_by_rows = result.rows >= budget.max_rows  # else the byte cap cut it
+            ours = budget.max_rows < request.max_rows if cut_by_rows else budget.max_bytes < request.max_bytes
+            if ours:  # cut by the budget, not by the caller's caps
+                self.handed_over += 1
+                return None
         self.served += 1
         return result
 
