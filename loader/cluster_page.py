@@ -15,6 +15,7 @@ import re
 from scholarkg.loader.blocks import Block, BlockCursor, split_blocks
 from scholarkg.loader.errors import PageError
 from scholarkg.loader.names import author_name
+from scholarkg.loader.record_checks import PageBudget, check_block
 from scholarkg.loader.records import Entry, Page, Venue
 from scholarkg.loader.text import collapse, find_code_repositories
 
@@ -24,6 +25,7 @@ VENUE = re.compile(r"^(?P<series>.+?) (?P<kind>Conference|Journal|Workshop|Sympo
 _PAPERS = re.compile(r"^(\d+) papers?$")
 _ROWS = re.compile(r"^(\d+) author rows?$")
 _BULLET = "•"
+_STRUCTURE = ((VENUE, "a venue line"), (re.compile(_BULLET), "a bulleted author name"))
 
 
 def looks_like(blocks: list[Block]) -> bool:
@@ -58,10 +60,12 @@ def parse_cluster(text: str, source: str, as_of: dt.date) -> Page:
             elif match := _ROWS.match(line.text.strip()):
                 row_count = int(match[1])
     entries: list[Entry] = []
+    budget = PageBudget(source)
     while not cursor.done:
         venue_block = cursor.take()
         assert venue_block is not None
-        entries.append(_entry(venue_block, cursor, source, owner_name=owner.name, index=len(entries) + 1))
+        budget.entry(venue_block[0].number)
+        entries.append(_entry(venue_block, cursor, source, budget, index=len(entries) + 1))
     return Page(
         format="author-cluster",
         owner=owner,
@@ -71,7 +75,7 @@ def parse_cluster(text: str, source: str, as_of: dt.date) -> Page:
     )
 
 
-def _entry(venue_block: Block, cursor: BlockCursor, source: str, owner_name: str, index: int) -> Entry:
+def _entry(venue_block: Block, cursor: BlockCursor, source: str, budget: PageBudget, index: int) -> Entry:
     head = venue_block[0]
     match = VENUE.match(head.text.strip())
     if match is None or len(venue_block) != 1:
@@ -86,16 +90,20 @@ def _entry(venue_block: Block, cursor: BlockCursor, source: str, owner_name: str
     title_block = cursor.take()
     if title_block is None or title_block[0].text.strip().startswith(_BULLET):
         raise PageError(source, "venue line is not followed by a title", head.number)
-    title = collapse(" ".join(line.text for line in title_block))
+    check_block(title_block, source, "title", one_line=True, forbidden=_STRUCTURE)
+    title = collapse(title_block[0].text)
     author_block = cursor.take()
     if author_block is None or not all(line.text.strip().startswith(_BULLET) for line in author_block):
         line = author_block[0].number if author_block else cursor.last_line()
         raise PageError(source, f"entry {title!r} lacks its bulleted author list", line)
+    check_block(author_block, source, "author list")
+    budget.add_names(len(author_block), author_block[0].number)
     authors = tuple(author_name(line.text.strip()[len(_BULLET) :]) for line in author_block)
     abstract: str | None = None
     following = cursor.peek()
     if following is not None and not VENUE.match(following[0].text.strip()):
         cursor.take()
+        check_block(following, source, "abstract", forbidden=_STRUCTURE)
         abstract = collapse(" ".join(line.text for line in following))
     return Entry(
         index=index,

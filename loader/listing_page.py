@@ -14,6 +14,7 @@ import re
 from scholarkg.loader.blocks import Block, BlockCursor, split_blocks
 from scholarkg.loader.dates import DATE_PATTERN, parse_date
 from scholarkg.loader.errors import PageError
+from scholarkg.loader.record_checks import PageBudget, check_block
 from scholarkg.loader.records import Entry, Page
 from scholarkg.loader.text import collapse, find_code_repositories
 
@@ -21,6 +22,11 @@ HEADING = "Daily Papers"
 _BULLET = "•"
 _AUTHOR_COUNT = re.compile(r"^•\s*(\d+) authors?$")
 _DATE_LINE = re.compile(rf"^(?P<date>{DATE_PATTERN})(?: (?P<upvotes>\d+))?$")
+_STRUCTURE = (
+    (re.compile(_BULLET), "the '• N authors' line"),
+    (re.compile(r"·$"), "the '·' separator"),
+    (_DATE_LINE, "a date line"),
+)
 
 
 def looks_like(blocks: list[Block]) -> bool:
@@ -52,9 +58,11 @@ def parse_listing(text: str, source: str, as_of: dt.date) -> Page:
             raise PageError(source, "expected the listing date (e.g. 'Jan 29')", block[0].number)
 
     entries: list[Entry] = []
+    budget = PageBudget(source)
     while not cursor.done:
         title_block = cursor.take()
         assert title_block is not None
+        budget.entry(title_block[0].number)
         entries.append(_entry(title_block, cursor, source, as_of, index=len(entries) + 1))
     if not entries:
         raise PageError(source, "listing has no papers", cursor.last_line())
@@ -71,10 +79,12 @@ def _date(text: str, source: str, line: int, as_of: dt.date) -> dt.date:
 def _entry(title_block: Block, cursor: BlockCursor, source: str, as_of: dt.date, index: int) -> Entry:
     if _is_stats(title_block):
         raise PageError(source, "author count without a title before it", title_block[0].number)
-    title = collapse(" ".join(line.text for line in title_block))
+    check_block(title_block, source, "title", one_line=True, forbidden=_STRUCTURE)
+    title = collapse(title_block[0].text)
     abstract: str | None = None
     block = cursor.take()
     if block is not None and not _is_stats(block):
+        check_block(block, source, "abstract", forbidden=_STRUCTURE)
         abstract = collapse(" ".join(line.text for line in block))
         block = cursor.take()
     if block is None or not _is_stats(block):

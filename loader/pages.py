@@ -11,6 +11,7 @@ from pathlib import Path
 from scholarkg.loader import cluster_page, listing_page, profile_page
 from scholarkg.loader.blocks import Block, split_blocks
 from scholarkg.loader.errors import PageError, UnknownFormatError
+from scholarkg.loader.record_checks import check_page, clean_text
 from scholarkg.loader.records import PAGE_FORMATS, Page, PageFormat
 
 Parser = Callable[[str, str, dt.date], Page]
@@ -56,7 +57,7 @@ def decode_source(name: str, data: bytes, label: str | None = None) -> SourceFil
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise PageError(label, f"page is not UTF-8 text (byte {error.start})", line) from None
-    return SourceFile(name=name, sha256=hashlib.sha256(data).hexdigest(), text=text.lstrip("\ufeff"))
+    return SourceFile(name=name, sha256=hashlib.sha256(data).hexdigest(), text=clean_text(text.lstrip("\ufeff"), label))
 
 
 def detect_format(text: str, label: str) -> PageFormat:
@@ -72,4 +73,4 @@ def detect_format(text: str, label: str) -> PageFormat:
 def parse_page(text: str, label: str, as_of: dt.date, page_format: PageFormat | None = None) -> Page:
     chosen = page_format or detect_format(text, label)
     _, parser = FORMATS[chosen]
-    return parser(text, label, as_of)
+    return check_page(parser(text, label, as_of), label, as_of.year)

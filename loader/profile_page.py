@@ -19,6 +19,7 @@ from scholarkg.loader.blocks import Block, BlockCursor, split_blocks
 from scholarkg.loader.dates import DATE_PATTERN, parse_date
 from scholarkg.loader.errors import PageError
 from scholarkg.loader.names import author_name
+from scholarkg.loader.record_checks import PageBudget, check_block
 from scholarkg.loader.records import AuthorName, Entry, Page, ProfileMetrics
 from scholarkg.loader.text import collapse, find_code_repositories
 
@@ -34,6 +35,7 @@ _PAPERS_HEADING = re.compile(r"^(\d[\d,]*) Papers?$")
 _CATEGORY = re.compile(r"^[A-Z][A-Z-]*$")
 _ET_AL = " et al."
 _ORG_SEPARATOR = " · "
+_STRUCTURE = ((HEADER, "an entry header"), (_PAPERS_HEADING, "the 'N Papers' heading"))
 
 
 def looks_like(blocks: list[Block]) -> bool:
@@ -66,8 +68,9 @@ def _metrics(block: Block, source: str) -> tuple[str | None, int | None, Profile
     return category, category_line, ProfileMetrics(**values)
 
 
-def _authors(block: Block, source: str) -> tuple[tuple[AuthorName, ...], bool, tuple[str, ...]]:
-    text = collapse(" ".join(line.text for line in block))
+def _authors(block: Block, source: str, budget: PageBudget) -> tuple[tuple[AuthorName, ...], bool, tuple[str, ...]]:
+    check_block(block, source, "author line", one_line=True, forbidden=_STRUCTURE)
+    text = collapse(block[0].text)
     organizations: tuple[str, ...] = ()
     if _ORG_SEPARATOR in text:
         text, orgs = text.split(_ORG_SEPARATOR, 1)
@@ -75,7 +78,9 @@ def _authors(block: Block, source: str) -> tuple[tuple[AuthorName, ...], bool, t
     complete = not text.endswith(_ET_AL)
     if not complete:
         text = text[: -len(_ET_AL)]
-    names = tuple(author_name(part) for part in text.split(",") if part.strip())
+    parts = [part for part in text.split(",") if part.strip()]
+    budget.add_names(len(parts), block[0].number)
+    names = tuple(author_name(part) for part in parts)
     if not names:
         raise PageError(source, "entry has no author names", block[0].number)
     return names, complete, organizations
@@ -86,6 +91,10 @@ def parse_profile(text: str, source: str, as_of: dt.date) -> Page:
     owner_block = cursor.take()
     if owner_block is None or len(owner_block) != 1:
         raise PageError(source, "a profile starts with the author's name on its own line", 1)
+    if _CATEGORY.match(owner_block[0].text.strip()):
+        raise PageError(
+            source, "the profile's first line is a category code, not the author's name", owner_block[0].number
+        )
     owner = author_name(owner_block[0].text)
     metrics_block = cursor.take()
     if metrics_block is None:
@@ -98,10 +107,12 @@ def parse_profile(text: str, source: str, as_of: dt.date) -> Page:
         raise PageError(source, "expected the 'N Papers' heading", line)
 
     entries: list[Entry] = []
+    budget = PageBudget(source)
     while not cursor.done:
         head = cursor.take()
         assert head is not None
-        entries.append(_entry(head, cursor, source, as_of, index=len(entries) + 1))
+        budget.entry(head[0].number)
+        entries.append(_entry(head, cursor, source, as_of, budget, index=len(entries) + 1))
     if not entries:
         raise PageError(source, "profile lists no papers", cursor.last_line())
     return Page(
@@ -115,7 +126,7 @@ def parse_profile(text: str, source: str, as_of: dt.date) -> Page:
     )
 
 
-def _entry(head: Block, cursor: BlockCursor, source: str, as_of: dt.date, index: int) -> Entry:
+def _entry(head: Block, cursor: BlockCursor, source: str, as_of: dt.date, budget: PageBudget, index: int) -> Entry:
     match = HEADER.match(head[0].text.strip())
     if match is None:
         raise PageError(
@@ -123,7 +134,8 @@ def _entry(head: Block, cursor: BlockCursor, source: str, as_of: dt.date, index:
         )
     if len(head) < 2:
         raise PageError(source, "entry header is not followed by a title", head[0].number)
-    title = collapse(" ".join(line.text for line in head[1:]))
+    check_block(head[1:], source, "title", one_line=True, forbidden=_STRUCTURE)
+    title = collapse(head[1].text)
     try:
         published = parse_date(match["date"], as_of)
     except ValueError as error:
@@ -131,11 +143,12 @@ def _entry(head: Block, cursor: BlockCursor, source: str, as_of: dt.date, index:
     author_block = cursor.take()
     if author_block is None:
         raise PageError(source, f"entry {title!r} ends before its author list", cursor.last_line())
-    authors, complete, organizations = _authors(author_block, source)
+    authors, complete, organizations = _authors(author_block, source, budget)
     abstract: str | None = None
     following = cursor.peek()
     if following is not None and not HEADER.match(following[0].text.strip()):
         cursor.take()
+        check_block(following, source, "abstract", forbidden=_STRUCTURE)
         abstract = collapse(" ".join(line.text for line in following))
     return Entry(
         index=index,

@@ -50,7 +50,7 @@ def find_urls(text: str) -> tuple[str, ...]:
 
     URLs split by PDF text extraction are repaired first (`repair_pdf_urls`).
     """
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered, and a membership test in O(1): a list made this quadratic in URLs
     for match in _URL.finditer(repair_pdf_urls(text)):
         url = match.group(0)
         while url and url[-1] in _TRAILING:
@@ -62,7 +62,7 @@ def find_urls(text: str) -> tuple[str, ...]:
         if url.endswith(".git"):
             url = url[: -len(".git")]
         if url not in found and "." in url.split("://", 1)[1]:
-            found.append(url)
+            found[url] = None
     return tuple(found)
 
 

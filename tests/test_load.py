@@ -458,6 +458,8 @@ def test_reload_replaces_the_page_graph(
     assert lines[33] == DRIVING + "\n" and lines[47] == ROUTING + "\n"
     lines[47] = "Routing with Self-Attention for Multimodal Capsule Networks, Revised\n"
     del lines[32:39]  # the whole "Anticipating Driving Behavior…" entry (header … abstract, blank line)
+    assert lines[9] == "7 Papers\n"
+    lines[9] = "6 Papers\n"  # the count line agrees with the entries (record_checks refuses a page that does not)
     modified = tmp_path / "v2" / PROFILE
     modified.parent.mkdir()
     modified.write_text("".join(lines), encoding="utf-8")
@@ -505,6 +507,8 @@ def test_person_named_on_another_page_survives_a_reload(
     lines = (seeds_dir / PROFILE).read_text(encoding="utf-8").splitlines(keepends=True)
     assert lines[14] == "Tri Dao, Beidi Chen, Nimit Sohoni et al.\n"
     del lines[11:18]
+    assert lines[9] == "7 Papers\n"
+    lines[9] = "6 Papers\n"  # the count line agrees with the entries (record_checks refuses a page that does not)
     modified = tmp_path / "v2" / PROFILE
     modified.parent.mkdir()
     modified.write_text("".join(lines), encoding="utf-8")
