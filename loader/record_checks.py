@@ -28,8 +28,8 @@ The records (`check_page`, after parsing):
 - an organisation identifier that is not a slug (`[a-z0-9]+(-[a-z0-9]+)*`, at most `MAX_SLUG_CHARS`);
 - a date or year before `MIN_YEAR` or after the retrieval year + 1;
 - the same author twice in one entry's list;
-- a declared count that disagrees with the page ("N Papers" vs its entries — a profile lists at most its
-  first 50 — which also catches a page that ends inside an entry; an entry's author count smaller than the
+- a declared count that disagrees with the page ("N Papers" vs its entries — a profile lists all, or only its
+  first 50 of more — which also catches a page that ends inside an entry; an entry's author count smaller than the
   names it lists);
 - on an author-cluster page, an author list shown in full (fewer than eight names) that lacks the cluster's
   own name (the page groups exact name matches, so a full list without it lost a line).
@@ -183,15 +183,15 @@ def check_page(page: Page, label: str, retrieval_year: int) -> Page:
     """`page` when every record is plausible, else a PageError naming file:line."""
     if page.owner is not None:
         _check_name(page.owner, label, 1, "page owner")
-    if page.declared_paper_count is not None:
-        shown = page.declared_paper_count
-        if page.format == "author-profile":
-            shown = min(shown, PROFILE_PAGE_SIZE)  # a profile page lists at most its first 50 papers
-        if shown != len(page.entries):
+    declared = page.declared_paper_count
+    if declared is not None:
+        # A profile lists all its papers, or (as the site does) only the first 50 of more.
+        paginated = page.format == "author-profile" and declared > PROFILE_PAGE_SIZE
+        if len(page.entries) != declared and not (paginated and len(page.entries) == PROFILE_PAGE_SIZE):
+            listed = f"{declared} or {PROFILE_PAGE_SIZE}" if paginated else f"{declared}"
             raise PageError(
                 label,
-                f"the page says {page.declared_paper_count} papers (so {shown} listed) but has "
-                f"{len(page.entries)} entries: "
+                f"the page says {declared} papers (so {listed} listed) but has {len(page.entries)} entries: "
                 "an entry is missing, duplicated, or the page ends inside one",
                 page.entries[-1].line if page.entries else None,
             )

@@ -276,6 +276,15 @@ def test_the_count_line_must_agree_with_the_entries(seeded_store: GraphStore) ->
     _refused(seeded_store, LISTING, text, line=_number(LISTING, "ED-ViT:"), reason="lacks its")
 
 
+def test_a_profile_lists_all_its_papers_or_its_first_50(seeded_store: GraphStore) -> None:
+    assert len(_parse(_profile(1, entries=60), "all.txt").entries) == 60
+    assert len(_parse(_profile(1, entries=50, declared=60), "first.txt").entries) == 50
+    text = _profile(1, entries=49, declared=60)
+    _refused(seeded_store, "short.txt", text, line=_last(text, profile_page.HEADER), reason="so 60 or 50 listed")
+    text = _profile(1, entries=50, declared=50 - 1)
+    _refused(seeded_store, "long.txt", text, line=_last(text, profile_page.HEADER), reason="so 49 listed")
+
+
 def _last(text: str, pattern: re.Pattern[str]) -> int:
     """Number of the last line of `text` that matches `pattern` (the last entry's first line)."""
     return max(i for i, line in enumerate(text.split("\n"), 1) if pattern.match(line))
@@ -337,13 +346,15 @@ def _letters(i: int, width: int) -> str:
     return out.capitalize()
 
 
-def _profile(names: int, entries: int = 1) -> str:
-    """A profile page with `entries` entries listing `names` distinct names each on their author lines."""
+def _profile(names: int, entries: int = 1, declared: int | None = None) -> str:
+    """A profile page with `entries` entries listing `names` distinct names each on their author lines, that
+    says it has `declared` papers (default: `entries`)."""
+    declared = entries if declared is None else declared
     authors = ", ".join(f"{_letters(i, 4)} {_letters(i * 7 + 3, 5)}" for i in range(names))
     body = "\n\n".join(f"LGApr 1, 2022\nPaper {_letters(n, 4)}\n\n{authors}\n\nAn abstract." for n in range(entries))
     return (
-        f"Alexander Liu\n\nCV\nh-index4\n{entries}papers\n1citations\nNovelty1%\nAI Score1\n\n"
-        f"{min(entries, 50)} Papers\n\n{body}\n"
+        f"Alexander Liu\n\nCV\nh-index4\n{declared}papers\n1citations\nNovelty1%\nAI Score1\n\n"
+        f"{declared} Papers\n\n{body}\n"
     )
 
 
