@@ -66,6 +66,9 @@ def create_app(settings: Settings, store: StoreBackend | None = None) -> FastAPI
     )
     app.state.settings = settings
     install_error_handlers(app)
+    from scholarkg.api.sparql import SparqlRoute
+
+    app.add_middleware(SparqlRoute)  # /sparql past FastAPI's routing (the hot path; see api/sparql.py)
     app.add_middleware(HeadLimitMiddleware, limit=settings.max_request_head_bytes)  # 414 / 431
 
     from scholarkg.api import (

@@ -7,7 +7,7 @@ import logging
 import uvicorn
 
 from scholarkg.api.app import create_app
-from scholarkg.api.http_limits import BoundedH11Protocol
+from scholarkg.api.http_limits import bounded_protocol
 from scholarkg.loader.backend import open_backend
 from scholarkg.loader.settings import Settings
 
@@ -23,6 +23,6 @@ def serve(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level="info",
-        http=BoundedH11Protocol,  # 414 / 431 for oversized request heads instead of a reset
-        h11_max_incomplete_event_size=settings.max_request_head_bytes,
+        access_log=settings.access_log,
+        http=bounded_protocol(settings.max_request_head_bytes),  # httptools; 414 / 431 for oversized heads
     )

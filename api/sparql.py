@@ -1,19 +1,29 @@
-"""`/sparql`: the SPARQL 1.1 Protocol endpoint (query and update) and its Service Description."""
+"""`/sparql`: the SPARQL 1.1 Protocol endpoint (query and update) and its Service Description.
+
+The endpoint is the server's hot path. `SparqlRoute` (installed by api/app.py inside the request-head limit)
+hands `/sparql` requests straight to `sparql()`, past FastAPI's routing, dependency solving and exception
+middleware, which together cost more CPU than a one-row query (bench/README.md); failures still go through
+the app's exception handlers (one JSON error shape). The FastAPI route of the same function documents the
+endpoint in the OpenAPI description."""
 
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from starlette._utils import get_route_path
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scholarkg.api.auth import require_update_token
 from scholarkg.api.body import content_type, decode_utf8, read_body
-from scholarkg.api.deps import EngineDep, SettingsDep
 from scholarkg.api.errors import ApiError
 from scholarkg.api.negotiation import GRAPHS, SOLUTIONS, negotiate_format, negotiate_query, prefers_html
 from scholarkg.api.query_responses import query_response, run_engine_query
+from scholarkg.loader.settings import Settings
+from scholarkg.queries.engine import Engine
 from scholarkg.queries.guard import ForbiddenServiceError
 from scholarkg.queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
 from scholarkg.queries.workers import QueryTimeoutError
@@ -40,9 +50,21 @@ def endpoint_iri(request: Request) -> str:
     return str(request.url.replace(query="", fragment=""))
 
 
-@router.api_route("/sparql", methods=["GET", "POST", "HEAD"], summary="SPARQL 1.1 Protocol query & update")
-async def sparql(request: Request, engine: EngineDep, settings: SettingsDep) -> Response:
-    url_params = list(request.query_params.multi_items())
+@lru_cache(maxsize=256)
+def _formats(accept: str | None) -> tuple[str, str] | None:
+    return negotiate_query(accept)
+
+
+def query_formats(accept: str | None) -> tuple[str, str] | None:
+    """`negotiate_query`, remembered for the few Accept headers clients repeat (long ones are not kept)."""
+    return _formats(accept) if accept is None or len(accept) <= 512 else negotiate_query(accept)
+
+
+async def sparql(request: Request) -> Response:
+    engine: Engine = request.app.state.engine
+    settings: Settings = request.app.state.settings
+    query_string = request.scope.get("query_string", b"")
+    url_params = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if query_string else []
     body_params: list[tuple[str, str]] = []
     query: str | None = None
     update: str | None = None
@@ -78,9 +100,37 @@ async def sparql(request: Request, engine: EngineDep, settings: SettingsDep) -> 
     return await _query(request, engine, query, params)
 
 
-async def _query(request: Request, engine: EngineDep, text: str, params: list[tuple[str, str]]) -> Response:
+METHODS = ("GET", "POST", "HEAD")
+router.api_route("/sparql", methods=list(METHODS), summary="SPARQL 1.1 Protocol query & update")(sparql)
+
+
+class SparqlRoute:
+    """ASGI middleware: `/sparql` goes straight to `sparql()`; an exception it raises is answered by the app's
+    handler for it (looked up along the exception's class hierarchy, as Starlette does); other paths, other
+    methods (405 from the router) and unhandled exceptions pass on unchanged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in METHODS or get_route_path(scope) != "/sparql":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await sparql(request)
+        except Exception as error:
+            handlers = request.app.exception_handlers
+            handler = next((handlers[k] for k in type(error).__mro__ if k in handlers and k is not Exception), None)
+            if handler is None:
+                raise
+            response = await handler(request, error)
+        await response(scope, receive, send)
+
+
+async def _query(request: Request, engine: Engine, text: str, params: list[tuple[str, str]]) -> Response:
     accept = request.headers.get("accept")
-    formats = negotiate_query(accept)
+    formats = query_formats(accept)
     if formats is None:
         raise ApiError.not_acceptable("SPARQL results", list(SOLUTIONS) + list(GRAPHS))
     solution_format, graph_format = formats
@@ -97,7 +147,7 @@ async def _query(request: Request, engine: EngineDep, text: str, params: list[tu
 
 
 async def _update(
-    request: Request, engine: EngineDep, settings: SettingsDep, text: str, params: list[tuple[str, str]]
+    request: Request, engine: Engine, settings: Settings, text: str, params: list[tuple[str, str]]
 ) -> Response:
     require_update_token(request, settings)
     try:
@@ -120,7 +170,7 @@ async def _update(
     return Response(status_code=204)
 
 
-async def _describe_service(request: Request, settings: SettingsDep) -> Response:
+async def _describe_service(request: Request, settings: Settings) -> Response:
     accept = request.headers.get("accept")
     if prefers_html(accept):
         from scholarkg.api.ui import home_page

@@ -375,11 +375,12 @@ class Bench:
             process.kill()
             process.wait()
 
-    def served(self) -> None:
+    def served(self, search: bool = True) -> None:
         raw = Store.read_only(str(self.raw_path))
         process, url = self.start_server()
         try:
-            self.search(url, raw)
+            if search:
+                self.search(url, raw)
             self.throughput(url, raw)
         finally:
             self.stop_server(process)
@@ -508,6 +509,8 @@ class Bench:
         for step in ("queries", "served", "export"):
             if step in steps:
                 getattr(self, step)()
+        if "throughput" in steps and "served" not in steps:  # `/sparql` throughput alone (no search)
+            self.served(search=False)
         self.report["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         self.report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         return self.report

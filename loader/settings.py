@@ -72,6 +72,14 @@ class Settings(BaseSettings):
     client_concurrency: int | None = Field(
         None, ge=1, description="Queries one client address may run at once (default: query_workers)"
     )
+    access_log: bool = Field(
+        False, description="`serve` logs every request (uvicorn's access log; costs ~25% of /sparql throughput)"
+    )
+    small_query_rows: int = Field(
+        256,
+        ge=0,
+        description="One-triple-pattern queries run in the server process up to this many rows (else: a worker)",
+    )
     load_seeds: bool = Field(True, description="`serve` loads the bundled seeds into an empty store")
     service_allowlist: list[str] = Field(
         default_factory=list,

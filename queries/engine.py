@@ -19,6 +19,7 @@ from scholarkg.loader.snapshots import FixedSnapshot, Snapshots
 from scholarkg.loader.store import GraphStore, SourceInfo
 from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
+from scholarkg.queries.fast_path import InProcessQueries
 from scholarkg.queries.federation import RemoteServiceError, Routed, ServiceGateway, bind_service_variables
 from scholarkg.queries.follow import follow_links_text, parse_flag
 from scholarkg.queries.guard import check_remote_targets, mentions_remote, remote_targets, scrub_remote_message
@@ -70,6 +71,10 @@ class Engine:
                 slow_workers=settings.slow_query_workers,
                 client_limit=settings.client_concurrency,
             )
+        # Bounded-shape queries (one triple pattern, a row budget) skip the worker round-trip: queries/fast_path.py
+        self.in_process: InProcessQueries | None = None
+        if self.pool is not None and settings.small_query_rows > 0:
+            self.in_process = InProcessQueries(max_rows=settings.small_query_rows)
         self.rehearsal: UpdateRehearsal | None = None
         if isinstance(store, GraphStore) and not read_only:
             self.rehearsal = UpdateRehearsal(Path(f"{settings.store_path}.rehearsals"), settings.update_timeout)
@@ -93,6 +98,8 @@ class Engine:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
+        if self.in_process is not None:
+            self.in_process.close()
         if self.rehearsal is not None:
             self.rehearsal.close()
         if self.snapshots is not None:
@@ -114,6 +121,9 @@ class Engine:
             self._checked(request)
             return run_remote_query(self.store, request, self.settings.query_timeout)
         with self._embedded_run(request) as (request, snapshot, routed):
+            small = self._in_process(request, snapshot, routed)
+            if small is not None:
+                return small
             return self._settle(routed, self.pool.run(snapshot, request, client=client))  # type: ignore[union-attr]
 
     async def query_async(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
@@ -122,6 +132,9 @@ class Engine:
             self._checked(request)
             return await asyncio.to_thread(run_remote_query, self.store, request, self.settings.query_timeout)
         with self._embedded_run(request) as (request, snapshot, routed):
+            small = self._in_process(request, snapshot, routed)
+            if small is not None:
+                return small
             result = await self.pool.run_async(snapshot, request, client=client)  # type: ignore[union-attr]
             return self._settle(routed, result)
 
@@ -143,6 +156,12 @@ class Engine:
                     raise
         finally:
             self._release(routed)
+
+    def _in_process(self, request: QueryRequest, snapshot: str, routed: Routed | None) -> QueryResult | None:
+        """A bounded-shape query's result computed here (queries/fast_path.py), or None: a worker runs it."""
+        if routed is not None or self.in_process is None or not self.in_process.eligible(request):
+            return None
+        return self.in_process.run(snapshot, request)
 
     # -- federation (queries/federation.py) ----------------------------------------------------------
     def gateway(self) -> ServiceGateway:

@@ -16,6 +16,9 @@ Scheduling (all bounds are settings, see loader/settings.py):
   runaway queries, repeated, cannot take every worker. Unknown and fast queries may use any worker.
 - A per-client limit (`client_limit`, keyed by the caller's address) on queries running at once: the rest
   of that client's queries wait in the queue (and get `busy` past the bound) while other clients are served.
+- CPU priority: a worker running a known-slow query, or a query past `slow_seconds`, is lowered to nice
+  `SLOW_NICENESS`, so a runaway query uses only CPU the server and the other queries leave idle. Afterwards
+  the worker gets its priority back where the OS allows that (else it is retired and replaced).
 
 Both a blocking `run` (CLI, threads) and an asyncio `run_async` (the HTTP API: no thread hop, the event loop
 waits on the worker's pipe directly) share one pool and one FIFO queue.
@@ -50,6 +53,7 @@ _CONTEXT = mp.get_context("spawn")
 _INLINE_BODY_BYTES = 1 << 20
 _REMEMBERED_QUERIES = 4096
 _STARTUP_SECONDS = 120.0  # a worker that has not imported its modules by then is broken
+SLOW_NICENESS = 19  # CPU priority of a worker while it runs a slow query (the lowest)
 
 
 class QueryTimeoutError(TimeoutError):
@@ -146,6 +150,28 @@ def _outcome(status: str, payload: object, body: bytes) -> QueryResult:
 class _Worker:
     process: BaseProcess
     conn: Connection
+    niced: bool = False  # lowered to SLOW_NICENESS for a slow query
+
+    def deprioritize(self) -> None:
+        """Lower the worker's CPU priority (always allowed); it keeps running its query."""
+        if self.niced or self.process.pid is None:
+            return
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, SLOW_NICENESS)
+            self.niced = True
+        except OSError:  # the process is gone: the caller sees that on the pipe
+            pass
+
+    def restore_priority(self) -> bool:
+        """The server's priority back (needs the OS's permission: root, CAP_SYS_NICE or RLIMIT_NICE)."""
+        if not self.niced:
+            return True
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid or 0, os.getpriority(os.PRIO_PROCESS, 0))
+        except OSError:
+            return False
+        self.niced = False
+        return True
 
     @classmethod
     def start(cls) -> _Worker:
@@ -312,11 +338,18 @@ class QueryPool:
                 while len(self._known) > _REMEMBERED_QUERIES:
                     self._known.popitem(last=False)
             stale = worker if self._closed else None
+            retired = None
             if worker is not None and not self._closed:
-                self._idle.append(worker)
+                if worker.restore_priority():
+                    self._idle.append(worker)
+                else:
+                    retired = worker
             self._dispatch()
         if stale is not None:
             stale.stop()
+        if retired is not None:  # a worker left at low priority would slow every later query it runs
+            retired.stop()
+            self._start_replacement()
 
     def _replace(self, worker: _Worker) -> None:
         """Kill `worker` and start a fresh one, which joins the idle set only once it is ready: a waiting
@@ -324,6 +357,9 @@ class QueryPool:
         self.killed += 1
         log.warning("stopping query worker pid %s (time limit or crash)", worker.process.pid)
         worker.stop(kill=True)
+        self._start_replacement()
+
+    def _start_replacement(self) -> None:
         if self._closed:
             return
         fresh = _Worker.start()
@@ -338,6 +374,13 @@ class QueryPool:
                 return
         log.error("a replacement query worker did not start (pid %s)", worker.process.pid)
         worker.stop(kill=True)
+
+    def _before_run(self, ticket: _Ticket, worker: _Worker, limit: float) -> float:
+        """Lower a known-slow query's worker at once; seconds to wait before lowering any other (or `limit`)."""
+        if ticket.slow:
+            worker.deprioritize()
+            return limit
+        return min(limit, self.slow_seconds)
 
     # -- blocking --------------------------------------------------------------------------------------
     def run(
@@ -366,8 +409,12 @@ class QueryPool:
         seconds: float | None = None
         try:
             try:
+                first = self._before_run(ticket, worker, limit)
                 worker.conn.send((snapshot, request))
-                answered = worker.conn.poll(limit)
+                answered = worker.conn.poll(first)
+                if not answered and first < limit:  # past `slow_seconds`: lower its priority, keep waiting
+                    worker.deprioritize()
+                    answered = worker.conn.poll(limit - first)
                 if answered:
                     status, payload, size = worker.conn.recv()
                     body = worker.conn.recv_bytes() if size else b""
@@ -420,8 +467,12 @@ class QueryPool:
         seconds: float | None = None
         try:
             try:
+                first = self._before_run(ticket, worker, limit)
                 worker.conn.send((snapshot, request))
-                answered = await _readable(loop, worker.conn, limit)
+                answered = await _readable(loop, worker.conn, first)
+                if not answered and first < limit:  # past `slow_seconds`: lower its priority, keep waiting
+                    worker.deprioritize()
+                    answered = await _readable(loop, worker.conn, limit - first)
                 if answered:
                     status, payload, size = worker.conn.recv()
                     if size > _INLINE_BODY_BYTES:

@@ -58,3 +58,32 @@ def test_ten_thousand_headers_are_431(server: LiveServer) -> None:
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
     assert b'"code":"headers-too-large"' in answer
     assert httpx.get(f"{server.url}/healthz", timeout=30).status_code == 200  # still serving
+
+
+def test_a_long_line_with_headers_past_the_limit_is_431(server: LiveServer) -> None:
+    # The request line alone fits (here 16 KiB); the headers take the head past the limit.
+    headers = b"".join(b"X-Header-%d: %s\r\n" % (i, b"v" * 100) for i in range(40))
+    answer = _raw(server, b"GET /sparql?query=" + b"a" * 12_000 + b" HTTP/1.1\r\nHost: x\r\n" + headers + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+
+
+def test_one_huge_header_is_431(server: LiveServer) -> None:
+    answer = _raw(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: " + b"c" * 200_000 + b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+
+
+def test_pipelined_requests_are_answered_in_order(server: LiveServer) -> None:
+    one = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\n\r\n"
+    last = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    answer = _raw(server, one * 3 + last)
+    assert answer.count(b"HTTP/1.1 200 OK") == 4, answer[:500]
+    assert answer.count(b"_askResult\r\ntrue\r\n") == 3
+    assert answer.rstrip().endswith(b"}")  # the health document comes last
+
+
+def test_head_of_a_query_has_headers_and_no_body(server: LiveServer) -> None:
+    request = b"HEAD /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nAccept: text/csv\r\nConnection: close\r\n\r\n"
+    answer = _raw(server, request)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ") and b"content-type: text/csv" in head.lower()
+    assert body == b""
