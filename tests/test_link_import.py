@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-import traceback
 import shutil
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
