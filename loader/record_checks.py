@@ -21,14 +21,15 @@ format (an entry header, a venue line, a bullet).
 The records (`check_page`, after parsing):
 - a person name: empty, longer than `MAX_NAME_CHARS` characters or `MAX_NAME_WORDS` words, with characters no
   name has (digits other than a dblp homonym number, `,;:()[]{}<>|@#$%^*=+/\\?!"…`), ending like a sentence,
-  or with more than `MAX_LOWERCASE_WORDS` words in lower case (`van der`, `de la` are names; sentences are not);
+  or with more than `MAX_LOWERCASE_WORDS` words in lower case and fewer than two capitalised (`danah boyd`,
+  `Maria de los Angeles de la Cruz` are names; `and the model learns` is not);
 - a title: longer than `MAX_TITLE_CHARS` characters, starting like an entry header (`LGApr 1, 2022`), or the
   same text twice over;
 - an organisation identifier that is not a slug (`[a-z0-9]+(-[a-z0-9]+)*`, at most `MAX_SLUG_CHARS`);
 - a date or year before `MIN_YEAR` or after the retrieval year + 1;
 - the same author twice in one entry's list;
-- a declared count that disagrees with the page ("N Papers" vs its entries — a profile lists at most its
-  first 50 — which also catches a page that ends inside an entry; an entry's author count smaller than the
+- a declared count that disagrees with the page ("N Papers" vs its entries — a profile lists all, or only its
+  first 50 of more — which also catches a page that ends inside an entry; an entry's author count smaller than the
   names it lists);
 - on an author-cluster page, an author list shown in full (fewer than eight names) that lacks the cluster's
   own name (the page groups exact name matches, so a full list without it lost a line).
@@ -138,8 +139,8 @@ def _check_name(author: AuthorName, label: str, line: int | None, what: str) -> 
         problem = f"contains {forbidden[0]!r}, which no name has"
     elif name.endswith(".") and len(words[-1]) > 3:
         problem = "ends like a sentence"
-    elif sum(1 for word in words if word[0].islower()) > MAX_LOWERCASE_WORDS:
-        problem = "has more words in lower case than a name has"
+    elif (lower := sum(1 for word in words if word[0].islower())) > MAX_LOWERCASE_WORDS and len(words) - lower < 2:
+        problem = "is mostly words in lower case, like a sentence"
     if problem:
         raise PageError(label, f"{what} {name[:60]!r} {problem}: is a line missing or out of place?", line)
 
@@ -182,15 +183,15 @@ def check_page(page: Page, label: str, retrieval_year: int) -> Page:
     """`page` when every record is plausible, else a PageError naming file:line."""
     if page.owner is not None:
         _check_name(page.owner, label, 1, "page owner")
-    if page.declared_paper_count is not None:
-        shown = page.declared_paper_count
-        if page.format == "author-profile":
-            shown = min(shown, PROFILE_PAGE_SIZE)  # a profile page lists at most its first 50 papers
-        if shown != len(page.entries):
+    declared = page.declared_paper_count
+    if declared is not None:
+        # A profile lists all its papers, or (as the site does) only the first 50 of more.
+        paginated = page.format == "author-profile" and declared > PROFILE_PAGE_SIZE
+        if len(page.entries) != declared and not (paginated and len(page.entries) == PROFILE_PAGE_SIZE):
+            listed = f"{declared} or {PROFILE_PAGE_SIZE}" if paginated else f"{declared}"
             raise PageError(
                 label,
-                f"the page says {page.declared_paper_count} papers (so {shown} listed) but has "
-                f"{len(page.entries)} entries: "
+                f"the page says {declared} papers (so {listed} listed) but has {len(page.entries)} entries: "
                 "an entry is missing, duplicated, or the page ends inside one",
                 page.entries[-1].line if page.entries else None,
             )

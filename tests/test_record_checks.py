@@ -18,6 +18,7 @@ from scholarkg.loader import cluster_page, profile_page
 from scholarkg.loader.errors import PageError
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_bytes
+from scholarkg.loader.names import author_name
 from scholarkg.loader.pages import decode_source, parse_page
 from scholarkg.loader.record_checks import (
     MAX_ENTRIES,
@@ -26,6 +27,7 @@ from scholarkg.loader.record_checks import (
     MAX_NAMES,
     MAX_TITLE_CHARS,
     _check_entry,
+    _check_name,
 )
 from scholarkg.loader.records import Entry, Page
 from scholarkg.loader.store import GraphStore
@@ -274,9 +276,54 @@ def test_the_count_line_must_agree_with_the_entries(seeded_store: GraphStore) ->
     _refused(seeded_store, LISTING, text, line=_number(LISTING, "ED-ViT:"), reason="lacks its")
 
 
+def test_a_profile_lists_all_its_papers_or_its_first_50(seeded_store: GraphStore) -> None:
+    assert len(_parse(_profile(1, entries=60), "all.txt").entries) == 60
+    assert len(_parse(_profile(1, entries=50, declared=60), "first.txt").entries) == 50
+    text = _profile(1, entries=49, declared=60)
+    _refused(seeded_store, "short.txt", text, line=_last(text, profile_page.HEADER), reason="so 60 or 50 listed")
+    text = _profile(1, entries=50, declared=50 - 1)
+    _refused(seeded_store, "long.txt", text, line=_last(text, profile_page.HEADER), reason="so 49 listed")
+
+
 def _last(text: str, pattern: re.Pattern[str]) -> int:
     """Number of the last line of `text` that matches `pattern` (the last entry's first line)."""
     return max(i for i, line in enumerate(text.split("\n"), 1) if pattern.match(line))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "danah boyd",
+        "Maria de los Angeles de la Cruz",
+        "Ludwig van der Berg",
+        "Yao Lu 0006",
+        "Michael W. Mahoney",
+        "XINGYANG LI",
+        "Jean-Baptiste O'Neil",
+    ],
+)
+def test_real_name_shapes_are_accepted(name: str) -> None:
+    _check_name(author_name(name), "p.txt", 3, "author name")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("and the model learns", "lower case"),
+        ("we propose a Transformer", "lower case"),
+        ("Wikitext-103 language modeling by 2x", "'1'"),
+        ("(e.g. sparse", "'('"),
+        ("To address these issues we propose a class", "words"),
+        ("in a minimum of half the test scenarios.", "words"),
+        ("A" * 81, "characters"),
+        ("Alexander Liu · meta-ai", "'·'"),
+        ("ends with a sentence.", "like a sentence"),
+    ],
+)
+def test_sentence_shapes_are_not_names(name: str, reason: str) -> None:
+    with pytest.raises(PageError, match=re.escape(reason)) as caught:
+        _check_name(author_name(name), "p.txt", 3, "author name")
+    assert str(caught.value).startswith("p.txt:3: author name")
 
 
 def test_years_and_slugs_have_bounds() -> None:
@@ -299,13 +346,15 @@ def _letters(i: int, width: int) -> str:
     return out.capitalize()
 
 
-def _profile(names: int, entries: int = 1) -> str:
-    """A profile page with `entries` entries listing `names` distinct names each on their author lines."""
+def _profile(names: int, entries: int = 1, declared: int | None = None) -> str:
+    """A profile page with `entries` entries listing `names` distinct names each on their author lines, that
+    says it has `declared` papers (default: `entries`)."""
+    declared = entries if declared is None else declared
     authors = ", ".join(f"{_letters(i, 4)} {_letters(i * 7 + 3, 5)}" for i in range(names))
     body = "\n\n".join(f"LGApr 1, 2022\nPaper {_letters(n, 4)}\n\n{authors}\n\nAn abstract." for n in range(entries))
     return (
-        f"Alexander Liu\n\nCV\nh-index4\n{entries}papers\n1citations\nNovelty1%\nAI Score1\n\n"
-        f"{min(entries, 50)} Papers\n\n{body}\n"
+        f"Alexander Liu\n\nCV\nh-index4\n{declared}papers\n1citations\nNovelty1%\nAI Score1\n\n"
+        f"{declared} Papers\n\n{body}\n"
     )
 
 
