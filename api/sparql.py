@@ -46,8 +46,20 @@ def _all(params: list[tuple[str, str]], name: str) -> tuple[str, ...]:
     return tuple(v for k, v in params if k == name)
 
 
+_ENDPOINT_IRIS: dict[tuple[object, ...], str] = {}  # a few (scheme, host, path) triples; cleared past 64
+
+
 def endpoint_iri(request: Request) -> str:
-    return str(request.url.replace(query="", fragment=""))
+    """The request URL without query: the base IRI of queries and updates (remembered per scheme, host, path)."""
+    scope = request.scope
+    key = (scope.get("scheme"), request.headers.get("host"), scope.get("server"), scope.get("root_path"), scope["path"])
+    iri = _ENDPOINT_IRIS.get(key)
+    if iri is None:
+        iri = str(request.url.replace(query="", fragment=""))
+        if len(_ENDPOINT_IRIS) >= 64:
+            _ENDPOINT_IRIS.clear()
+        _ENDPOINT_IRIS[key] = iri
+    return iri
 
 
 @lru_cache(maxsize=256)

@@ -31,6 +31,7 @@ from scholarkg.queries.workers import QueryPool, QueryTimeoutError, WorkerCrashe
 from scholarkg.queries.write_gate import WriteGate
 
 Term = NamedNode | Literal
+SOURCE_COUNT = "SELECT (COUNT(?g) AS ?n) WHERE { GRAPH ?g { ?g a skg:SourcePage } }"
 T = TypeVar("T")
 
 
@@ -108,10 +109,12 @@ class Engine:
             self._gateway.close()
 
     # -- reading ------------------------------------------------------------------------------------
-    def _checked(self, request: QueryRequest) -> None:
-        """Caps on the text, then the SERVICE allow-list (both before anything runs)."""
-        check_text(request.text, max_chars=self.settings.max_query_chars, max_depth=self.settings.max_query_depth)
-        check_remote_targets(request.text, self.settings.service_allowlist, base_iri=request.base_iri)
+    def _checked(self, request: QueryRequest, text: str | None = None) -> None:
+        """Caps on the text (`text`: the request's own, or as bound), then the SERVICE allow-list (both before
+        anything runs)."""
+        text = request.text if text is None else text
+        check_text(text, max_chars=self.settings.max_query_chars, max_depth=self.settings.max_query_depth)
+        check_remote_targets(text, self.settings.service_allowlist, base_iri=request.base_iri)
 
     def query(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
         """The chokepoint: text caps, SERVICE allow-list, caps from settings, queue bound and time limit via the pool;
@@ -179,7 +182,7 @@ class Engine:
     def _federate(self, request: QueryRequest) -> tuple[QueryRequest, Routed | None]:
         """Bind `SERVICE ?param` to its IRI, let the guard decide, and point allowed targets at the gateway."""
         text = bind_service_variables(request.text, request.bindings) if request.bindings else request.text
-        self._checked(dataclasses.replace(request, text=text))
+        self._checked(request, text)
         if not remote_targets(text):
             return request, None
         routed = self.gateway().route(text, base_iri=request.base_iri)
@@ -217,7 +220,9 @@ class Engine:
         return list(self.cached("sources", self.store.sources))
 
     def source_count(self) -> int:
-        return len(self.sources())
+        """Source pages, for /healthz: an index lookup per page (`sources()` counts every page's triples, a
+        scan of the store), cached like the rest."""
+        return self.cached("source_count", lambda: self.store.count(SOURCE_COUNT))
 
     def statistics(self) -> dict[str, int]:
         return dict(self.cached("statistics", self.store.stats))

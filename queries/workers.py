@@ -49,7 +49,8 @@ from scholarkg.queries.execute import (
 
 log = logging.getLogger(__name__)
 _CONTEXT = mp.get_context("spawn")
-# Results larger than this are read off the pipe in a thread, so a big body never stalls the event loop.
+# Results up to this size travel in the answer's one message; a larger body follows as its own message, which the
+# event loop reads in a thread, so a big body never stalls it.
 _INLINE_BODY_BYTES = 1 << 20
 _REMEMBERED_QUERIES = 4096
 _STARTUP_SECONDS = 120.0  # a worker that has not imported its modules by then is broken
@@ -99,10 +100,11 @@ def _worker_main(conn: Connection) -> None:
                 opened = snapshot
             assert store is not None
             result = run_query(store, request)
-            body, result = result.body, _without_body(result)
-            conn.send(("ok", result, len(body)))
-            if body:  # the parent reads a body message exactly when the announced size is not 0
-                conn.send_bytes(body)
+            if len(result.body) <= _INLINE_BODY_BYTES:
+                conn.send(("ok", result, 0))  # one message, the body inside
+            else:  # announced, then sent on its own: the parent reads a large body off the event loop
+                conn.send(("ok", _without_body(result), len(result.body)))
+                conn.send_bytes(result.body)
         except QuerySyntaxError as error:
             conn.send(("syntax", str(error), 0))
         except NotAcceptableError as error:
@@ -125,9 +127,12 @@ def _without_body(result: QueryResult) -> QueryResult:
     )
 
 
-def _outcome(status: str, payload: object, body: bytes) -> QueryResult:
+def _outcome(status: str, payload: object, body: bytes | None) -> QueryResult:
+    """The worker's answer; `body` None when it came inside `payload`."""
     if status == "ok":
         assert isinstance(payload, QueryResult)
+        if body is None:
+            return payload
         return QueryResult(
             kind=payload.kind,
             format=payload.format,
@@ -417,7 +422,7 @@ class QueryPool:
                     answered = worker.conn.poll(limit - first)
                 if answered:
                     status, payload, size = worker.conn.recv()
-                    body = worker.conn.recv_bytes() if size else b""
+                    body = worker.conn.recv_bytes() if size else None
             except (EOFError, OSError) as error:
                 keep = None
                 self._replace(worker)
@@ -475,10 +480,7 @@ class QueryPool:
                     answered = await _readable(loop, worker.conn, limit - first)
                 if answered:
                     status, payload, size = worker.conn.recv()
-                    if size > _INLINE_BODY_BYTES:
-                        body = await loop.run_in_executor(None, worker.conn.recv_bytes)
-                    else:
-                        body = worker.conn.recv_bytes() if size else b""
+                    body = await loop.run_in_executor(None, worker.conn.recv_bytes) if size else None
             except (EOFError, OSError) as error:
                 keep = None
                 self._replace(worker)
@@ -518,8 +520,6 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 async def _readable(loop: asyncio.AbstractEventLoop, conn: Connection, limit: float) -> bool:
     """Wait until the worker has written its answer (True) or `limit` seconds pass (False)."""
-    if conn.poll(0):
-        return True
     ready = loop.create_future()
     fd = conn.fileno()
     loop.add_reader(fd, _resolve, ready)
