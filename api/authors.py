@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import NamedNode
 
 from scholarkg.api.categories import CategoryRef, PersonRef, SourcePage, VenueRef, category_ref, person_ref, source_page
 from scholarkg.api.deps import EngineDep, SettingsDep
@@ -29,7 +29,9 @@ from scholarkg.api.pagination import (
     opt_int,
     opt_str,
     page,
+    ranked_values,
     rows,
+    search_hits,
 )
 from scholarkg.linking.identifiers import IdentifierError, parse_identifier
 from scholarkg.queries.engine import Engine
@@ -95,22 +97,24 @@ class AuthorDetail(Entity):
 
 
 # -- /authors -------------------------------------------------------------------------------------------
-_AUTHOR_MATCH = """
-  ?person a schema:Person ; schema:name ?name .
-  FILTER(STRLEN(?q) = 0 || CONTAINS(LCASE(?name), LCASE(?q)))  # Virtuoso: CONTAINS(x, "") is false
-"""
-_AUTHORS = Queries(
-    count=f"SELECT ?q (COUNT(DISTINCT ?person) AS ?n) WHERE {{ {_AUTHOR_MATCH} }} GROUP BY ?q",
-    select=f"""
-SELECT ?q ?person ?name ?homonym (COUNT(DISTINCT ?paper) AS ?papers) WHERE {{
-  {_AUTHOR_MATCH}
+def _authors_queries(hits: list[str] | None) -> Queries:
+    """All persons by name, or the full-text `hits` (ranked) when searching."""
+    match = ("  " + ranked_values("person", hits) + "\n" if hits is not None else "") + (
+        "  ?person a schema:Person ; schema:name ?name .\n"
+    )
+    rank = "?rank" if hits is not None else ""
+    return Queries(
+        count=f"SELECT (COUNT(DISTINCT ?person) AS ?n) WHERE {{ {match} }}",
+        select=f"""
+SELECT ?person ?name ?homonym (COUNT(DISTINCT ?paper) AS ?papers) {rank} WHERE {{
+  {match}
   OPTIONAL {{ ?person skg:homonymNumber ?homonym }}
   OPTIONAL {{ ?paper schema:author ?person }}
 }}
-GROUP BY ?q ?person ?name ?homonym
-ORDER BY LCASE(?name) ?homonym ?person
+GROUP BY ?person ?name ?homonym {rank}
+ORDER BY {rank} LCASE(?name) ?homonym ?person
 """,
-)
+    )
 
 
 @router.get("/authors", response_model=Page[AuthorItem], summary="Authors, searchable by name")
@@ -125,7 +129,10 @@ async def list_authors(
             papers=count(row["papers"]),
         )
 
-    return await page(request, engine, _AUTHORS, {"q": Literal(q)}, limit=limit, offset=offset, build=build)
+    hits = await search_hits(engine, "person", q) if q.strip() else None
+    if hits == []:
+        return Page(items=[], total=0, limit=limit, offset=offset, next=None)
+    return await page(request, engine, _authors_queries(hits), {}, limit=limit, offset=offset, build=build)
 
 
 # -- /authors/{key} -------------------------------------------------------------------------------------

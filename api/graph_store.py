@@ -1,7 +1,8 @@
 """`/store`: SPARQL 1.1 Graph Store HTTP Protocol (indirect identification: `?graph=IRI` or `?default`).
 
 Reads are open; PUT/POST/DELETE need the update token. Every write is one transaction. `?default` is the
-store's own default graph (not the union of all graphs that `/sparql` queries see by default). POST without a
+store's own default graph, the deduplicated view of the pages that `/sparql` queries see by default (a
+write there changes the view directly; a write into a named graph does not enter it: README, data model). POST without a
 graph creates a new graph `{base}id/graph/{uuid}` and answers 201 with that graph IRI in `Location`.
 """
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated, Generic, TypedDict, TypeVar
 
 from fastapi import Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from pyoxigraph import Literal, NamedNode
 
@@ -29,7 +30,27 @@ Row = dict[str, object]
 Term = NamedNode | Literal
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page (1–200)")]
 Offset = Annotated[int, Query(ge=0, description="Items to skip")]
-Search = Annotated[str, Query(max_length=200, description="Case-insensitive substring")]
+Search = Annotated[
+    str,
+    Query(
+        max_length=200,
+        description="Full-text search: every word must match the start of a word (accents and case folded); "
+        "best matches first",
+    ),
+]
+MAX_HITS = 2_000  # a search considers at most this many best-ranked matches
+
+
+async def search_hits(engine: Engine, kind: str, text: str) -> list[str]:
+    """IRIs of `kind` (person/paper) matching `text` in the full-text index, best first."""
+    return await run_in_threadpool(engine.store.text.search, kind, text, MAX_HITS)
+
+
+def ranked_values(variable: str, hits: list[str]) -> str:
+    """`VALUES (?variable ?rank) { (<iri> 1) … }`: the search hits as query text, each IRI written by its own
+    serializer (`str(NamedNode(...))`, validated) and ranks as integers."""
+    rows = " ".join(f"({NamedNode(iri)} {rank})" for rank, iri in enumerate(hits, start=1))
+    return f"VALUES (?{variable} ?rank) {{ {rows} }}"
 
 
 class Page(BaseModel, Generic[T]):

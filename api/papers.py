@@ -41,7 +41,9 @@ from scholarkg.api.pagination import (
     opt_int,
     opt_str,
     page,
+    ranked_values,
     rows,
+    search_hits,
 )
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.vocab import XSD
@@ -107,34 +109,35 @@ def _number(value: object) -> int | float | None:
 
 
 # -- /papers --------------------------------------------------------------------------------------------
-_PAPER_MATCH = """
-  ?paper a schema:ScholarlyArticle ; schema:name ?title .
-  FILTER(STRLEN(?q) = 0 || CONTAINS(LCASE(?title), LCASE(?q)))  # Virtuoso: CONTAINS(x, "") is false
-"""
+_PAPER_MATCH = "  ?paper a schema:ScholarlyArticle ; schema:name ?title .\n"
 _BY_CATEGORY = "?paper schema:about ?category .\n"
 _BY_YEAR = "?paper schema:datePublished ?published . FILTER(YEAR(?published) = ?year)\n"
 
 
-def _papers_queries(bound: list[str]) -> Queries:
-    """The count and select for the bound variables (`q`, and `category` / `year` when filtered by them)."""
+def _papers_queries(bound: list[str], hits: list[str] | None) -> Queries:
+    """The count and select for the bound variables (`category` / `year` when filtered by them), restricted to
+    the full-text `hits` (ranked) when searching."""
     match = (
-        _PAPER_MATCH
+        ("  " + ranked_values("paper", hits) + "\n" if hits is not None else "")
+        + _PAPER_MATCH
         + ("  " + _BY_CATEGORY if "category" in bound else "")
         + ("  " + _BY_YEAR if "year" in bound else "")
     )
     keys = " ".join(f"?{name}" for name in bound)
+    rank = "?rank" if hits is not None else ""
+    group = f"GROUP BY {keys}" if keys else ""
     return Queries(
-        count=f"SELECT {keys} (COUNT(DISTINCT ?paper) AS ?n) WHERE {{ {match} }} GROUP BY {keys}",
+        count=f"SELECT {keys} (COUNT(DISTINCT ?paper) AS ?n) WHERE {{ {match} }} {group}",
         select=f"""
 SELECT {keys} ?paper ?title ?date (COUNT(DISTINCT ?author) AS ?authors)
-       (GROUP_CONCAT(DISTINCT ?notation; separator=" ") AS ?categories) WHERE {{
+       (GROUP_CONCAT(DISTINCT ?notation; separator=" ") AS ?categories) {rank} WHERE {{
   {match}
   OPTIONAL {{ ?paper schema:datePublished ?date }}
   OPTIONAL {{ ?paper schema:author ?author }}
   OPTIONAL {{ ?paper schema:about ?about . ?about skos:notation ?notation }}
 }}
-GROUP BY {keys} ?paper ?title ?date
-ORDER BY DESC(STR(?date)) LCASE(?title) ?paper
+GROUP BY {keys} ?paper ?title ?date {rank}
+ORDER BY {rank} DESC(STR(?date)) LCASE(?title) ?paper
 """,
     )
 
@@ -157,7 +160,7 @@ async def list_papers(
     offset: Offset = 0,
 ) -> Page[PaperItem]:
     base = settings.base_iri
-    bindings: dict[str, Term] = {"q": Literal(q)}
+    bindings: dict[str, Term] = {}
     if category is not None:
         notation = resolve_code(category)
         if notation is None:
@@ -175,8 +178,11 @@ async def list_papers(
             categories=sorted(str(row.get("categories") or "").split()),
         )
 
+    hits = await search_hits(engine, "paper", q) if q.strip() else None
+    if hits == []:
+        return Page(items=[], total=0, limit=limit, offset=offset, next=None)
     return await page(
-        request, engine, _papers_queries(list(bindings)), bindings, limit=limit, offset=offset, build=build
+        request, engine, _papers_queries(list(bindings), hits), bindings, limit=limit, offset=offset, build=build
     )
 
 

@@ -38,7 +38,6 @@ def service_description(endpoint: str, settings: Settings, fmt: str) -> tuple[by
         Triple(service, RDF_TYPE, _sd("Service")),
         Triple(service, _sd("endpoint"), service),
         Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
-        Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         Triple(service, _sd("defaultDataset"), dataset),
         Triple(dataset, RDF_TYPE, _sd("Dataset")),
         Triple(dataset, _sd("defaultGraph"), default_graph),
@@ -47,7 +46,8 @@ def service_description(endpoint: str, settings: Settings, fmt: str) -> tuple[by
             service,
             NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"),
             Literal(
-                f"ScholarKG SPARQL endpoint; default graph = union of all graphs; queries stop after "
+                f"ScholarKG SPARQL endpoint; default graph = the distinct union of the source pages, ontology and "
+                f"taxonomy graphs (GRAPH ?g reaches each page's own statements); queries stop after "
                 f"{settings.query_timeout:g} s; results are cut after {settings.max_rows} rows "
                 f"(header X-Result-Truncated)."
             ),

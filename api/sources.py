@@ -20,7 +20,7 @@ from scholarkg.api.deps import EngineDep, SettingsDep
 from scholarkg.api.errors import ApiError
 from scholarkg.api.upload_names import BadNameError, check_name, raw_parameter
 from scholarkg.loader.identity import Iris
-from scholarkg.loader.load import LoadResult, load_bytes
+from scholarkg.loader.load import LoadResult, load_bytes, remove_source
 from scholarkg.loader.records import PAGE_FORMATS
 from scholarkg.loader.store import UnknownSourceError
 from scholarkg.queries.engine import Engine
@@ -98,7 +98,7 @@ async def delete_source(name: str, request: Request, engine: EngineDep, settings
     def remove() -> None:
         with engine.write_lock:
             info = engine.store.find_source(name)
-            engine.store.remove_graph(NamedNode(info.graph))
+            remove_source(engine.store, NamedNode(info.graph), Iris(settings.base_iri))
             engine.changed()
 
     try:

@@ -25,6 +25,7 @@ from scholarkg.api.deps import CatalogDep, EngineDep
 from scholarkg.api.errors import ApiError
 from scholarkg.api.latex import render_tex
 from scholarkg.api.link_schemes import is_linkable
+from scholarkg.api.pagination import ranked_values
 from scholarkg.api.query_responses import run_engine_query
 from scholarkg.loader.vocab import PREFIXES
 from scholarkg.queries.catalog import Parameter, StoredQuery, load_catalog
@@ -60,26 +61,24 @@ LIMIT 10
 """
 
 SEARCH_PEOPLE = """
-SELECT ?q ?item ?label ?homonym (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
+SELECT ?item ?label ?homonym (COUNT(DISTINCT ?paper) AS ?papers) ?rank WHERE {
+  %s
   ?item a schema:Person ; schema:name ?label .
-  FILTER(STRLEN(?q) = 0 || CONTAINS(LCASE(?label), LCASE(?q)))
   OPTIONAL { ?item skg:homonymNumber ?homonym }
   OPTIONAL { ?paper schema:author ?item }
 }
-GROUP BY ?q ?item ?label ?homonym
-ORDER BY DESC(?papers) ?label ?item
-LIMIT 101
+GROUP BY ?item ?label ?homonym ?rank
+ORDER BY ?rank ?label ?item
 """
 SEARCH_PAPERS = """
-SELECT ?q ?item ?label (SAMPLE(?d) AS ?date) WHERE {
+SELECT ?item ?label (SAMPLE(?d) AS ?date) ?rank WHERE {
+  %s
   ?item a schema:ScholarlyArticle ; schema:name ?label .
-  FILTER(STRLEN(?q) = 0 || CONTAINS(LCASE(?label), LCASE(?q)))
   OPTIONAL { ?item schema:datePublished ?published }
   BIND(STR(?published) AS ?d)
 }
-GROUP BY ?q ?item ?label
-ORDER BY DESC(?date) ?label ?item
-LIMIT 101
+GROUP BY ?item ?label ?rank
+ORDER BY ?rank ?label ?item
 """
 TOP_AUTHORS = """
 SELECT ?item ?label ?homonym (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
@@ -239,6 +238,12 @@ async def home(request: Request) -> Response:
 
 
 # -- search -------------------------------------------------------------------------------------------
+async def _search(engine: Engine, kind: str, query: str, text: str) -> list[dict[str, Any]]:
+    """The best SEARCH_LIMIT + 1 full-text hits of `kind`, with the details `query` adds, in rank order."""
+    hits = await run_in_threadpool(engine.store.text.search, kind, text, SEARCH_LIMIT + 1)
+    return await select_rows(engine, query % ranked_values("item", hits)) if hits else []
+
+
 @router.get("/search", response_class=HTMLResponse, summary="Search authors and papers by name (HTML)")
 async def search(request: Request, engine: EngineDep, q: str = "") -> Response:
     text = q.strip()
@@ -257,9 +262,8 @@ async def search(request: Request, engine: EngineDep, q: str = "") -> Response:
     people: list[dict[str, Any]] = []
     papers: list[dict[str, Any]] = []
     if text:
-        term = Literal(text)
         people, papers = await asyncio.gather(
-            select_rows(engine, SEARCH_PEOPLE, q=term), select_rows(engine, SEARCH_PAPERS, q=term)
+            _search(engine, "person", SEARCH_PEOPLE, text), _search(engine, "paper", SEARCH_PAPERS, text)
         )
     return render(
         request,

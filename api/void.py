@@ -17,7 +17,8 @@ from scholarkg.queries.engine import Engine
 from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
 router = APIRouter(tags=["Dataset"])
-DISTINCT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
+# Over every named graph: the pages, ontology, taxonomy and the derived graphs (links, co-author index).
+DISTINCT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
 
 
 def _n(value: int) -> Literal:

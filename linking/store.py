@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, Quad
 
 from scholarkg.linking.model import (
     Evidence,
@@ -23,6 +23,7 @@ from scholarkg.linking.model import (
     now,
 )
 from scholarkg.loader.store import GraphStore
+from scholarkg.loader.vocab import rdf
 
 
 class UnknownLinkError(LookupError):
@@ -116,7 +117,8 @@ def write_links(store: GraphStore, base: str, links: dict[str, Link]) -> None:
     """Replace the links graph by `links` in one transaction (all or nothing)."""
     graph = links_graph(base)
     quads = [quad for key in sorted(links) for quad in link_quads(links[key], key, base)]
-    if quads:
+    if quads:  # the graph types itself a void:Linkset: a view source, so queries see its links (loader.store)
+        quads.insert(0, Quad(graph, rdf.type, NamedNode("http://rdfs.org/ns/void#Linkset"), graph))
         store.replace_graph(graph, quads)
     elif store.contains_graph(graph):
         store.remove_graph(graph)

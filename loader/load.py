@@ -9,12 +9,15 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
+from scholarkg.loader import remote_index
+from scholarkg.loader.backend import StoreBackend
+from scholarkg.loader.coauthors import affected_persons, index_missing, index_operations, rebuild_operations
 from scholarkg.loader.errors import LoaderError, PageError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
 from scholarkg.loader.mapping import page_quads
 from scholarkg.loader.pages import SourceFile, decode_source, parse_page, read_source
 from scholarkg.loader.records import PageFormat
-from scholarkg.loader.store import GraphStore
+from scholarkg.loader.remote import RemoteStore
 from scholarkg.ontology import ONTOLOGY_TTL
 from scholarkg.ontology.taxonomy import taxonomy_triples
 
@@ -67,55 +70,114 @@ def reference_graphs(iris: Iris) -> list[tuple[NamedNode, Iterator[Quad]]]:
     return [(ONTOLOGY_GRAPH, ontology), (scheme, taxonomy)]
 
 
-def ensure_reference_graphs(store: GraphStore, iris: Iris) -> None:
+def ensure_reference_graphs(store: StoreBackend, iris: Iris) -> None:
     """Load (or refresh) the ontology and the arXiv taxonomy, each in its own graph."""
     for graph, quads in reference_graphs(iris):
         store.replace_graph(graph, quads)
+    ensure_indexes(store, iris)
+
+
+def ensure_indexes(store: StoreBackend, iris: Iris) -> None:
+    """Build the co-author index of a store loaded before it existed (a no-op when it is there)."""
+    if isinstance(store, RemoteStore):
+        if store.view_missing():
+            store.rebuild_view()
+        if remote_index.index_missing(store, iris):
+            remote_index.rebuild(store, iris)
+    elif index_missing(store.store, iris):
+        store.store.update(" ;\n".join(rebuild_operations(store.store, iris)))
 
 
 def load_source(
-    store: GraphStore,
+    store: StoreBackend,
     source: SourceFile,
     *,
     label: str,
     as_of: dt.date,
     iris: Iris,
     page_format: PageFormat | None = None,
+    deferred: set[NamedNode] | None = None,
 ) -> LoadResult:
-    """Parse and store one page; on any PageError the store is left as it was."""
+    """Parse and store one page; on any PageError the store is left as it was.
+
+    The co-author index is updated in the page's own transaction, unless `deferred` is given: then the
+    affected persons are added to it and the caller recomputes them once (`finish_index`)."""
     try:
         page = parse_page(source.text, label, as_of, page_format)
         quads = page_quads(page, file_name=source.name, label=label, sha256=source.sha256, as_of=as_of, iris=iris)
     except PageError as error:
         return LoadResult(label=label, error=error)
     graph: NamedNode = iris.source(source.name)
-    store.replace_graph(graph, quads)
+    if isinstance(store, RemoteStore):  # the engine recomputes the index rows (`loader.remote_index`)
+        persons = remote_index.page_persons(store, graph, quads)
+        store.replace_graph(graph, quads)
+        if deferred is None:
+            remote_index.refresh_persons(store, iris, persons | remote_index.page_persons(store, graph))
+        else:
+            deferred |= persons
+    elif deferred is None:
+        store.replace_graph(graph, quads, also=index_operations(store.store, iris, graph, quads))
+    else:
+        deferred |= affected_persons(store.store, graph, quads)
+        store.replace_graph(graph, quads)
     return LoadResult(
         label=label, graph=graph.value, page_format=page.format, entries=len(page.entries), quads=len(quads)
     )
 
 
+def remove_source(store: StoreBackend, graph: NamedNode, iris: Iris) -> None:
+    """Drop one page's graph; the default-graph view and the co-author index follow in the same transaction
+    (on a remote engine: in the next request, `loader.remote_index`)."""
+    if isinstance(store, RemoteStore):
+        persons = remote_index.page_persons(store, graph)
+        store.remove_graph(graph)
+        remote_index.refresh_persons(store, iris, persons)
+        return
+    store.remove_graph(graph, also=index_operations(store.store, iris, graph))
+
+
 def load_files(
-    store: GraphStore,
+    store: StoreBackend,
     files: Iterable[Path],
     *,
     as_of: dt.date,
     iris: Iris,
     page_format: PageFormat | None = None,
 ) -> Iterator[LoadResult]:
+    """Load pages one transaction each (page graph + default-graph view), then bring the co-author index up to
+    date for every person the batch touched in one more transaction (once per batch, not per page: a prolific
+    author on many pages is recomputed once). Until that last step, a reader can see the new pages with the
+    index of before the batch; a crash before it leaves the index behind until the next load of those pages."""
     ensure_reference_graphs(store, iris)
-    for path in files:
-        try:
-            source = read_source(path)
-        except PageError as error:
-            yield LoadResult(label=str(path), error=error)
-            continue
-        yield load_source(store, source, label=str(path), as_of=as_of, iris=iris, page_format=page_format)
-    store.flush()
+    touched: set[NamedNode] = set()
+    try:
+        for path in files:
+            try:
+                source = read_source(path)
+            except PageError as error:
+                yield LoadResult(label=str(path), error=error)
+                continue
+            yield load_source(
+                store, source, label=str(path), as_of=as_of, iris=iris, page_format=page_format, deferred=touched
+            )
+    finally:
+        finish_index(store, iris, touched)
+        store.flush()
+
+
+def finish_index(store: StoreBackend, iris: Iris, persons: set[NamedNode]) -> None:
+    """Recompute the co-author index rows of `persons` from the store as it is (one transaction)."""
+    if isinstance(store, RemoteStore):
+        remote_index.refresh_persons(store, iris, persons)
+        return
+    nobody = iris.of("graph", "none")  # no page being replaced: the default graph as it is
+    operations = index_operations(store.store, iris, nobody, persons=persons)
+    if operations:
+        store.store.update(" ;\n".join(operations))
 
 
 def load_bytes(
-    store: GraphStore, name: str, data: bytes, *, as_of: dt.date, iris: Iris, page_format: PageFormat | None = None
+    store: StoreBackend, name: str, data: bytes, *, as_of: dt.date, iris: Iris, page_format: PageFormat | None = None
 ) -> LoadResult:
     """Load a page given as bytes (e.g. uploaded through the API)."""
     try:

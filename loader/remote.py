@@ -41,7 +41,8 @@ from pyoxigraph import (
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH
 from scholarkg.loader.settings import Settings
-from scholarkg.loader.store import DatasetQueries, UnknownSourceError
+from scholarkg.loader.store import VIEW_SOURCE_KINDS, DatasetQueries, UnknownSourceError, _value, is_view_source
+from scholarkg.loader.text_index import TextIndex
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -128,6 +129,7 @@ class RemoteStore(DatasetQueries):
         self.client = client or httpx.Client(timeout=httpx.Timeout(settings.query_timeout + 5, connect=5))
         self.write_auth = _auth(settings)
         self.engine = "unknown"
+        self._text: TextIndex | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> RemoteStore:
@@ -206,6 +208,35 @@ class RemoteStore(DatasetQueries):
             "seconds": round(time.perf_counter() - started, 4),
         }
 
+    # -- the deduplicated view ------------------------------------------------------------------------
+    @property
+    def keeps_view(self) -> bool:
+        """Oxigraph server: its default graph is separate from the named graphs and holds the view, as in the
+        embedded store. Other engines (Virtuoso: the default graph is the union of all graphs) have none."""
+        return self.engine == "oxigraph"
+
+    def _unview(self, graph: NamedNode) -> str:
+        """Delete from the view the triples of `graph` that no other view source states (before it changes)."""
+        kinds = ", ".join(VIEW_SOURCE_KINDS)
+        return (
+            f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }}\n"
+            f"  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != {graph})\n"
+            f"    FILTER EXISTS {{ GRAPH ?h {{ ?h a ?kind }} FILTER(?kind IN ({kinds})) }} }} }}"
+        )
+
+    def view_missing(self) -> bool:
+        """Pages are loaded but the view is empty (written before the view existed, or by another tool)."""
+        if not self.keeps_view or not self.select("SELECT ?g WHERE { GRAPH ?g { ?g a skg:SourcePage } } LIMIT 1"):
+            return False
+        return not self.select("SELECT ?s WHERE { ?s a skg:SourcePage } LIMIT 1")
+
+    def rebuild_view(self) -> None:
+        """Recompute the view as the distinct union of the view sources."""
+        self.update(
+            f"CLEAR DEFAULT ;\nINSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?h {{ ?h a ?kind }} "
+            f"VALUES ?kind {{ {' '.join(VIEW_SOURCE_KINDS)} }} GRAPH ?h {{ ?s ?p ?o }} }}"
+        )
+
     # -- queries -------------------------------------------------------------------------------------
     def _dataset_params(
         self, text: str, default_graphs: Iterable[str], named_graphs: Iterable[str], union: bool
@@ -213,8 +244,9 @@ class RemoteStore(DatasetQueries):
         params: list[tuple[str, str]] = [("query", text)]
         params += [("default-graph-uri", g) for g in default_graphs]
         params += [("named-graph-uri", g) for g in named_graphs]
-        if self.engine == "oxigraph" and union and not params[1:]:
-            params.append(("union-default-graph", ""))  # its default graph is not the union otherwise
+        # Oxigraph server: its own default graph is the deduplicated view (kept by `replace_graph`). Virtuoso:
+        # its default graph is always the union of every graph (any dataset restriction also hides GRAPH <iri>
+        # patterns there), so queries read the union, where a fact stated by two pages appears twice.
         return params
 
     def ask_engine(
@@ -298,14 +330,16 @@ class RemoteStore(DatasetQueries):
         return bool(self.select(f"SELECT ?s WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} LIMIT 1"))
 
     def graph_triples(self, graph: NamedNode) -> list[Triple]:
-        """Every triple of one graph, read in ORDER BY + OFFSET pages smaller than the engine's row cut
-        (Virtuoso's ResultSetMaxRows): a page that comes back cut is re-read with the engine's own limit."""
+        """Every triple of one graph, read in pages by subject (keyset: `STR(?s) > last`, no OFFSET) smaller
+        than the engine's row cut (Virtuoso's ResultSetMaxRows; its sorted-TOP limit forbids large OFFSETs). A
+        full page may end inside a subject: its last subject is dropped and read again with the next page. A
+        page that comes back cut is re-read with the engine's own limit."""
         triples: list[Triple] = []
-        page, offset = PAGE_ROWS, 0
+        page, after = PAGE_ROWS, None
         while True:
+            keyset = "" if after is None else f"FILTER(STR(?s) > {Literal(after)})"
             answer = self.ask_engine(
-                f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o "
-                f"LIMIT {page} OFFSET {offset}"
+                f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} {keyset} }} ORDER BY STR(?s) LIMIT {page}"
             )
             if answer.truncated:
                 smaller = min(page, answer.engine_max_rows or page) - 1
@@ -313,11 +347,16 @@ class RemoteStore(DatasetQueries):
                     raise RemoteStoreError("the remote store cuts every result: check its ResultSetMaxRows")
                 page = smaller
                 continue
-            rows = list(answer.result)  # type: ignore[arg-type]
-            triples.extend(Triple(r["s"], r["p"], r["o"]) for r in rows)
+            rows = [Triple(r["s"], r["p"], r["o"]) for r in answer.result]  # type: ignore[union-attr]
             if len(rows) < page:
+                triples.extend(rows)
                 return triples
-            offset += page
+            last = rows[-1].subject.value
+            kept = [t for t in rows if t.subject.value != last]
+            if not kept:
+                raise RemoteStoreError(f"{last} has more than {page} triples in {graph.value}: raise the row cut")
+            triples.extend(kept)
+            after = kept[-1].subject.value
 
     def quads(self) -> Iterator[Quad]:
         """Every quad of ScholarKG's graphs, graph by graph (streams from the engine)."""
@@ -326,6 +365,41 @@ class RemoteStore(DatasetQueries):
             for triple in self.graph_triples(node):
                 yield Quad(triple.subject, triple.predicate, triple.object, node)
 
+    @property
+    def text(self) -> TextIndex:
+        """The full-text index, in memory: built from the engine on first use after a write (`loader.text_index`;
+        a remote engine has no hook telling us about writes made by others, so it is rebuilt per process)."""
+        text = self._text
+        if text is None:
+            names: dict[tuple[str, str], list[str]] = {}
+            for row in self.select(
+                "SELECT DISTINCT ?e ?type ?name WHERE { ?e a ?type ; schema:name ?name "
+                "VALUES ?type { schema:Person schema:ScholarlyArticle } }"
+            ):
+                kind = "person" if _value(row["type"]) == "http://schema.org/Person" else "paper"
+                names.setdefault((_value(row["e"]), kind), []).append(_value(row["name"]))
+            text = TextIndex()
+            text.replace_all((iri, kind, "\n".join(sorted(set(v)))) for (iri, kind), v in names.items())
+            self._text = text
+        return text
+
+    def view_triples(self) -> Iterable[Triple]:
+        """The distinct triples of the view sources (pages, ontology, taxonomy, links)."""
+        if self.keeps_view:
+            return [Triple(r["s"], r["p"], r["o"]) for r in self.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")]
+        rows = self.select(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g a ?kind } VALUES ?kind { %s } }" % " ".join(VIEW_SOURCE_KINDS)  # noqa: UP031
+        )
+        seen: dict[Triple, None] = {}
+        for row in rows:
+            seen.update(dict.fromkeys(self.graph_triples(row["g"])))  # type: ignore[arg-type]
+        return seen
+
+    def view_size(self) -> int:
+        if self.keeps_view:
+            return self.count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        return len(list(self.view_triples()))
+
     # -- writing -------------------------------------------------------------------------------------
     def _require_store_url(self) -> str:
         if not self.store_url:
@@ -333,9 +407,14 @@ class RemoteStore(DatasetQueries):
         return self.store_url
 
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
-        """Graph Store `PUT` of one graph: the engine replaces its whole content (all or nothing)."""
+        """Graph Store `PUT` of one graph: the engine replaces its whole content (all or nothing). The view
+        follows by SPARQL Update: the graph's old triples that no other view source states leave it before the
+        `PUT`, the new ones (of a view source) join it after (three requests: not one transaction)."""
+        self._text = None  # rebuilt on the next search
         url = self._require_store_url()
         quads = list(quads)
+        if self.keeps_view:
+            self.update(self._unview(graph))
         if any(q.graph_name != graph for q in quads):
             raise ValueError(f"every quad must be in graph {graph}")
         if any(isinstance(term, BlankNode) for q in quads for term in (q.subject, q.object)):
@@ -357,9 +436,14 @@ class RemoteStore(DatasetQueries):
             raise RemoteStoreError(
                 f"remote Graph Store PUT {graph.value} failed: HTTP {response.status_code} {response.text[:300]}"
             )
+        if self.keeps_view and is_view_source(graph, quads):
+            self.update(f"ADD SILENT {graph} TO DEFAULT")
 
     def remove_graph(self, graph: NamedNode) -> None:
+        self._text = None  # rebuilt on the next search
         url = self._require_store_url()
+        if self.keeps_view:
+            self.update(self._unview(graph))
         response = self.client.delete(
             url, params={"graph": graph.value}, auth=self.write_auth or httpx.USE_CLIENT_DEFAULT
         )
@@ -370,6 +454,7 @@ class RemoteStore(DatasetQueries):
 
     def update(self, text: str) -> None:
         """SPARQL Update on the update endpoint (authenticated as configured)."""
+        self._text = None  # rebuilt on the next search
         if not self.update_url:
             raise RemoteStoreError("the remote store is read-only here: set SCHOLARKG_REMOTE_UPDATE_URL to update")
         response = self.client.post(
@@ -410,8 +495,7 @@ class RemoteStore(DatasetQueries):
         elif rdf_format.supports_datasets:
             serialize(self.quads(), output, rdf_format, prefixes=prefixes)
         else:
-            unique = dict.fromkeys(q.triple for q in self.quads())
-            serialize(unique, output, rdf_format, prefixes=prefixes)
+            serialize(self.view_triples(), output, rdf_format, prefixes=prefixes)
 
 
 class _Solutions:

@@ -21,11 +21,12 @@ class ValidationReport:
 
 
 def validate_store(store: StoreBackend) -> ValidationReport:
-    """Validate the union of every graph (pyshacl checks one graph; links into the taxonomy must resolve)."""
+    """Validate the facts that queries see: the deduplicated union of the pages, ontology and taxonomy (pyshacl
+    checks one graph; links into the taxonomy must resolve)."""
     data = rdflib.Graph()
-    union = io.BytesIO()  # every graph's triples once (works for the embedded and the remote store alike)
-    serialize(dict.fromkeys(q.triple for q in store.quads()), union, RdfFormat.N_TRIPLES)
-    data.parse(data=union.getvalue(), format="nt")
+    view = io.BytesIO()
+    serialize(store.view_triples(), view, RdfFormat.N_TRIPLES)
+    data.parse(data=view.getvalue(), format="nt")
     shapes = rdflib.Graph().parse(SHAPES_TTL, format="turtle")
     ontology = rdflib.Graph().parse(ONTOLOGY_TTL, format="turtle")
     conforms, results, text = validate(

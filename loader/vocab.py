@@ -78,6 +78,9 @@ SKG_CLASSES = (
     "Link",
     "LinkEvidence",
     "LinkSource",
+    # co-author index (loader/coauthors.py), graph {base}id/graph/coauthors
+    "CoauthorPair",
+    "AuthorCategoryCount",
 )
 SKG_PROPERTIES = (
     # source page
@@ -134,4 +137,11 @@ SKG_PROPERTIES = (
     "evidenceText",
     "ordinal",
     "line",
+    # co-author index (loader/coauthors.py)
+    "pairAuthor",
+    "pairCoauthor",
+    "jointPapers",
+    "countedAuthor",
+    "countedCategory",
+    "categoryPapers",
 )

@@ -6,9 +6,10 @@
     # param limit: integer = 50 -- rows to return
     SELECT ...
 
-Parameter values are bound as RDF terms through `Store.query(substitutions=...)`, never pasted into the
-query text. Types: person, paper, category, organization (each an IRI or a human key, resolved against the
-store), iri, string, integer, year, date.
+Parameter values are bound as RDF terms written into the query text by the term's own serializer
+(`queries.binding`: validated and escaped, never a raw string), so the optimizer starts from them.
+Types: person, paper, category, organization (each an IRI or a human key, resolved against the store), iri,
+string, integer, year, date.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 from typing import Literal as TypingLiteral
 
 from pydantic import BaseModel, ConfigDict
-from pyoxigraph import Literal, Store, Variable
+from pyoxigraph import Literal, NamedNode, Store
 
-from scholarkg.loader.vocab import PREFIXES
+from scholarkg.loader.vocab import PREFIXES, XSD
+from scholarkg.queries.binding import BindingError, bind_terms
 
 QUERIES_DIR = Path(__file__).parent
 ParamType = TypingLiteral["person", "paper", "category", "organization", "iri", "string", "integer", "year", "date"]
@@ -101,27 +103,36 @@ def parse_stored_query(path: Path) -> StoredQuery:
     if update:
         line = text.count("\n", 0, update.start(1)) + 1
         raise CatalogError(f"{path}:{line}: canned queries are read-only; updates are not allowed")
-    _check_runnable(path, text, param_lines)
+    _check_runnable(path, text, params, param_lines)
     return StoredQuery(
         name=path.stem, title=title, description=" ".join(description), parameters=tuple(params), text=text
     )
 
 
-def _check_runnable(path: Path, text: str, param_lines: dict[str, int]) -> None:
-    """The query parses, and each parameter can be bound: pyoxigraph's `substitutions` only accepts variables
-    that the outer SELECT projects (plainly, not `(... AS ?a)`; with GROUP BY, grouped by), else every run fails."""
+_SAMPLE_TERMS: dict[str, NamedNode | Literal] = {
+    "string": Literal("x"),
+    "integer": Literal("1", datatype=NamedNode(XSD + "integer")),
+    "year": Literal("2020", datatype=NamedNode(XSD + "gYear")),
+    "date": Literal("2020-01-01", datatype=NamedNode(XSD + "date")),
+}
+
+
+def _check_runnable(path: Path, text: str, params: list[Parameter], param_lines: dict[str, int]) -> None:
+    """The query parses, and each parameter can be bound: written into the text as a term of its type
+    (`queries.binding`), which fails where only a variable may stand (`AS ?a`, `VALUES ?a`)."""
     empty = Store()
     try:
         empty.query(text, prefixes=dict(PREFIXES))
     except SyntaxError as error:  # the parser's "error at LINE:COL" counts the header lines too
         at = re.match(r"error at (\d+):", str(error))
         raise CatalogError(f"{path}:{at[1] if at else 1}: the query does not parse: {error}") from None
-    for name, number in param_lines.items():
+    for param in params:
+        term = _SAMPLE_TERMS.get(param.type, NamedNode("https://example.org/sample"))
         try:
-            empty.query(text, prefixes=dict(PREFIXES), substitutions={Variable(name): Literal("")})
-        except (RuntimeError, SyntaxError) as error:
+            empty.query(bind_terms(text, {param.name: term}), prefixes=dict(PREFIXES))
+        except (BindingError, RuntimeError, SyntaxError) as error:
             raise CatalogError(
-                f"{path}:{number}: parameter {name!r} cannot be bound ({error}); project ?{name} in the outer SELECT"
+                f"{path}:{param_lines[param.name]}: parameter {param.name!r} cannot be bound ({error})"
             ) from None
 
 

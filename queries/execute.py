@@ -22,10 +22,10 @@ from pyoxigraph import (
     QueryTriples,
     Store,
     Triple,
-    Variable,
 )
 
 from scholarkg.loader.vocab import PREFIXES
+from scholarkg.queries.binding import BindingError, bind_terms
 from scholarkg.queries.guard import _TOKEN
 from scholarkg.queries.results import (
     GRAPH_FORMATS,
@@ -87,7 +87,7 @@ class QueryRequest:
     max_rows: int = 10_000
     max_bytes: int = 50_000_000
     base_iri: str | None = None
-    # Projected only so pyoxigraph can substitute them (it binds projected variables only); not returned.
+    # Bound parameters written into the text (queries.binding); a projected one is a constant column: not returned.
     hidden_variables: tuple[str, ...] = ()
 
 
@@ -104,22 +104,21 @@ class QueryResult:
 
 def run_query(store: Store, request: QueryRequest) -> QueryResult:
     started = time.perf_counter()
-    dataset: dict[str, object]
+    try:
+        text = bind_terms(request.text, request.bindings)  # type: ignore[arg-type]
+    except BindingError as error:
+        raise QuerySyntaxError(str(error)) from None
+    dataset: dict[str, object] = {}  # default graph: the store's, i.e. the deduplicated view (loader.store)
     if request.default_graphs or request.named_graphs:
         dataset = {
             "default_graph": [NamedNode(g) for g in request.default_graphs],
             "named_graphs": [NamedNode(g) for g in request.named_graphs],
         }
-    elif not names_dataset(request.text):
-        dataset = {"use_default_graph_as_union": True}
-    else:
-        dataset = {}  # the query's own FROM / FROM NAMED (pyoxigraph's union flag would override FROM)
     try:
         result = store.query(
-            request.text,
+            text,
             base_iri=request.base_iri,
             prefixes=dict(PREFIXES),
-            substitutions={Variable(k): v for k, v in request.bindings.items()},
             **dataset,  # type: ignore[arg-type]
         )
     except SyntaxError as error:

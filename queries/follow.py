@@ -1,12 +1,15 @@
 """`follow_links`: run a person-taking canned query treating accepted owl:sameAs between local persons as one.
 
-The canned query's person parameter `?a` stays bound (and projected) as given; inside the query's outer
-WHERE block every `?a` becomes `?a__same`, which ranges over the person itself and every local person linked
-to it by accepted `owl:sameAs` statements in the links graph (in either direction, transitively):
+The canned query's person parameter `?a` stays bound (and projected) as given (`queries.binding` writes the
+term wherever `?a` remains); inside the query's outer WHERE block every `?a` becomes `?a__same`, which ranges
+over the person itself and every local person linked to it by accepted `owl:sameAs` statements in the links
+graph (in either direction, transitively):
 
-    BIND(<person> AS ?a)
-    { BIND(<person> AS ?a__same) } UNION { GRAPH <links> { <person> (owl:sameAs|^owl:sameAs)+ ?a__same }
-                                          FILTER(STRSTARTS(STR(?a__same), "{base}id/person/")) }
+    { SELECT DISTINCT ?a__same WHERE {
+        { BIND(<person> AS ?a__same) } UNION { GRAPH <links> { <person> (owl:sameAs|^owl:sameAs)+ ?a__same }
+                                               FILTER(STRSTARTS(STR(?a__same), "{base}id/person/")) } } }
+
+(DISTINCT: the path reaches the person itself again through the cycle p → q → p; each alias must count once.)
 
 The rewrite works on tokens (strings, IRIs and comments are never touched) and only renames variables; the
 IRIs written into the text are serialised RDF terms (pyoxigraph's `substitutions` only filter a projected
@@ -84,9 +87,9 @@ def follow_links_text(text: str, bound: Mapping[str, NamedNode], links_graph: st
     prefix = str(Literal(person_prefix))
     same_as = "<http://www.w3.org/2002/07/owl#sameAs>"
     closures = "".join(
-        f"\n  BIND({bound[name]} AS ?{name})"
-        f"\n  {{ BIND({bound[name]} AS ?{name}{SUFFIX}) }} UNION {{ GRAPH {graph} {{ {bound[name]} "
-        f"({same_as}|^{same_as})+ ?{name}{SUFFIX} }} FILTER(STRSTARTS(STR(?{name}{SUFFIX}), {prefix})) }}"
+        f"\n  {{ SELECT DISTINCT ?{name}{SUFFIX} WHERE {{ {{ BIND({bound[name]} AS ?{name}{SUFFIX}) }} UNION "
+        f"{{ GRAPH {graph} {{ {bound[name]} ({same_as}|^{same_as})+ ?{name}{SUFFIX} }} "
+        f"FILTER(STRSTARTS(STR(?{name}{SUFFIX}), {prefix})) }} }} }}"
         for name in sorted(names)
     )
     out: list[str] = []

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 
 from pyoxigraph import Literal, NamedNode
 
+from scholarkg.loader.identity import Iris
 from scholarkg.loader.text import normalize_key
 from scholarkg.loader.vocab import XSD
 from scholarkg.ontology.taxonomy import concept_iri, resolve_concept
@@ -21,18 +22,15 @@ _IRI = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 MAX_VALUE_LENGTH = 2_000
 
 _LOOKUPS: dict[str, tuple[str, str]] = {
-    # type: (query finding IRIs for ?key, what the key is). pyoxigraph only substitutes projected variables,
-    # so ?key is projected too (after ?x: the lookup reads the first column).
-    "person": ("SELECT DISTINCT ?x ?key WHERE { ?x a schema:Person ; skg:normalizedName ?key } ORDER BY ?x", "name"),
+    # type: (query finding IRIs for ?key, what the key is). ?key is written into the text as a literal
+    # (queries.binding), so each lookup is an index hit on the normalized key, not a scan.
+    "person": ("SELECT DISTINCT ?x WHERE { ?x skg:normalizedName ?key ; a schema:Person } ORDER BY ?x", "name"),
     "paper": (
-        "SELECT DISTINCT ?x ?key WHERE { ?x a schema:ScholarlyArticle ; skg:normalizedTitle ?key } ORDER BY ?x",
+        "SELECT DISTINCT ?x WHERE { ?x skg:normalizedTitle ?key ; a schema:ScholarlyArticle } ORDER BY ?x",
         "title",
     ),
-    "organization": (
-        "SELECT DISTINCT ?x ?key WHERE { ?x a schema:Organization ; schema:identifier ?id FILTER(LCASE(?id) = ?key) }"
-        " ORDER BY ?x",
-        "identifier",
-    ),
+    # An organization's IRI is minted from its case-folded identifier (Iris.organization): ?key is that IRI.
+    "organization": ("SELECT DISTINCT ?x WHERE { BIND(?key AS ?x) ?x a schema:Organization }", "identifier"),
 }
 
 
@@ -93,7 +91,8 @@ def to_term(param: Parameter, value: str, lookup: Lookup, *, base_iri: str) -> T
     if _IRI.match(value):
         return _iri(param, value)
     query, what = _LOOKUPS[kind]
-    found = lookup(query, {"key": Literal(normalize_key(value))})
+    key: Term = Iris(base_iri).organization(value) if kind == "organization" else Literal(normalize_key(value))
+    found = lookup(query, {"key": key})
     if not found:
         raise ParameterError(param.name, f"no {kind} with {what} {json.dumps(value)}")
     if len(found) > 1:

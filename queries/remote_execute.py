@@ -71,7 +71,9 @@ def _is_construct(prefix: str) -> bool:
 
 def _bound_text(request: QueryRequest) -> str:
     """Parameters joined first in the WHERE group (an inline VALUES of terms written by their serializers), so
-    every pattern and FILTER of the group sees them bound — as pyoxigraph's substitutions do."""
+    every pattern and FILTER of the group sees them bound — as pyoxigraph's substitutions do. (Not written into
+    the text as the embedded store does, `queries.binding`: Virtuoso mis-evaluates a property path with a
+    constant end, `?x skos:broader* <c>`, and does well with VALUES.)"""
     text = request.text
     if request.bindings:
         names = " ".join(f"?{name}" for name in request.bindings)
@@ -84,11 +86,11 @@ def _bound_text(request: QueryRequest) -> str:
 
 def run_remote_query(store: RemoteStore, request: QueryRequest, timeout: float) -> QueryResult:
     started = time.perf_counter()
-    kind = _kind(request.text, request.base_iri)
+    text = _bound_text(request)
+    kind = _kind(text, request.base_iri)  # parsed bound: a parameter may stand where only a term can (VALUES)
     fmt = request.graph_format if kind == "graph" else request.solution_format
     if fmt is None:
         raise NotAcceptableError(kind)  # type: ignore[arg-type]
-    text = _bound_text(request)
     try:
         answer = store.ask_engine(
             text,

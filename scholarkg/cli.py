@@ -16,7 +16,7 @@ from rich.table import Table
 from scholarkg.loader.backend import StoreBackend, open_backend
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.identity import Iris
-from scholarkg.loader.load import expand_paths, load_files
+from scholarkg.loader.load import expand_paths, load_files, remove_source
 from scholarkg.loader.records import PAGE_FORMATS, PageFormat
 from scholarkg.loader.settings import Settings
 from scholarkg.loader.store import GraphStore, StoreInUseError
@@ -309,7 +309,7 @@ def remove(
         raise _fail(str(error)) from None
     from pyoxigraph import NamedNode
 
-    graph_store.remove_graph(NamedNode(info.graph))
+    remove_source(graph_store, NamedNode(info.graph), Iris(_settings(store).base_iri))
     graph_store.flush()
     out.print(escape(f"removed {info.file_name} ({info.triples} triples, graph {info.graph})"))
 
@@ -354,7 +354,7 @@ def export(
     ] = None,
     out_dir: Annotated[Path | None, typer.Argument(help="Folder for --split shards")] = None,
 ) -> None:
-    """Stream the dataset. N-Quads/TriG/JSON-LD keep named graphs; triple formats get their union."""
+    """Stream the dataset. N-Quads/TriG/JSON-LD keep every graph; triple formats get the deduplicated view."""
     from pyoxigraph import NamedNode
 
     from scholarkg.queries.results import GRAPH_FORMATS

@@ -40,6 +40,9 @@ class LiveServer:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+START_TIMEOUT = 180
+
+
 def start_server(
     store: Path, *, token: str | None = None, env: dict[str, str] | None = None, seeds: bool = True
 ) -> LiveServer:
@@ -61,7 +64,9 @@ def start_server(
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    # Start-up loads the seeds (pages, default-graph view, co-author and text indexes): seconds on an idle
+    # machine, but the shared 2-core box runs several suites at once, so allow a generous bound.
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()}")
@@ -72,7 +77,7 @@ def start_server(
             pass
         time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"server did not start in 60 s:\n{log.read_text()}")
+    raise RuntimeError(f"server did not start in {START_TIMEOUT} s:\n{log.read_text()}")
 
 
 def stop_server(server: LiveServer) -> None:

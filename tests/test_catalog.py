@@ -92,15 +92,14 @@ def test_header_parts(tmp_path: Path) -> None:
         ("# title: T\n# param author person\n" + GOOD_BODY, 2, "expected '# param NAME: TYPE"),
         ("# title: T\n# param author: person\n# param author: paper\n" + GOOD_BODY, 3, "declared twice"),
         (
-            "# title: T\n# param author: person\nSELECT ?name WHERE { ?author schema:name ?name }\n",
+            "# title: T\n# param author: person\nSELECT ?name WHERE { BIND(<https://e/a> AS ?author) }\n",
             2,
-            "cannot be bound",
+            "parameter 'author' cannot be bound (parameter ?author is used as the target of AS",
         ),
         (
-            "# title: T\n# param author: person\n"
-            "SELECT ?name WHERE {\n  { SELECT ?author ?name WHERE { ?author schema:name ?name } }\n}\n",
+            "# title: T\n# param author: person\nSELECT ?name WHERE { VALUES ?author { <https://e/a> } }\n",
             2,
-            "project ?author in the outer SELECT",
+            "parameter 'author' cannot be bound (parameter ?author is used in a VALUES header",
         ),
         ("# title: T\n# param author: person\n\nSELECT ?name ?author WHERE { ?author schema:name ?name \n", 5, "parse"),
         ("# title: T\nSELECT ?name WHERE { ?s schema:nme ?name . ?s unknown:p ?o }\n", 2, "does not parse"),

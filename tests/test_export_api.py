@@ -38,7 +38,8 @@ def test_export_nquads_is_the_whole_dataset(live_server: LiveServer) -> None:
     quads = _quads(response.content, RdfFormat.N_QUADS)
     assert len(quads) == int(count.text.split()[1])
     graphs = {q.graph_name.value for q in quads}
-    assert f"{BASE}id/source/{PROFILE}" in graphs and len(graphs) == 7  # 5 pages + ontology + taxonomy
+    assert f"{BASE}id/source/{PROFILE}" in graphs and f"{BASE}id/graph/coauthors" in graphs
+    assert len(graphs) == 8  # 5 pages + ontology + taxonomy + co-author index (the default graph is derived)
 
 
 def test_export_one_graph_as_turtle_round_trips(live_server: LiveServer) -> None:

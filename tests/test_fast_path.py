@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
 
 from scholarkg.loader.settings import Settings
 from scholarkg.loader.store import GraphStore
@@ -100,9 +100,7 @@ term = st.sampled_from([(kind, text) for kind, texts in _TERMS.items() for text 
     st.sampled_from(_MODIFIERS),
     st.booleans(),
 )
-def test_shape_matches_its_description(
-    terms: list[tuple[str, str]], head: str, modifier: str, dot: bool
-) -> None:
+def test_shape_matches_its_description(terms: list[tuple[str, str]], head: str, modifier: str, dot: bool) -> None:
     text = f"{head} WHERE {{ {' '.join(t for _, t in terms)}{' .' if dot else ''} }}{modifier}"
     variables = [t[1:] for kind, t in terms if kind == "var"]
     expected = (
@@ -126,10 +124,12 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, 
     root = tmp_path_factory.mktemp("fast")
     store = Store(str(root / "store"))
     store.extend(
-        Quad(NamedNode(f"{EX}s{i}"), NamedNode(f"{EX}p"), Literal(f"v{i}"), NamedNode(f"{EX}g{i % 3}"))
+        Quad(NamedNode(f"{EX}s{i}"), NamedNode(f"{EX}p"), Literal(f"v{i}"), graph)
         for i in range(40)
+        for graph in (NamedNode(f"{EX}g{i % 3}"), DefaultGraph())  # queries read the default graph (the view)
     )
     store.add(Quad(NamedNode(f"{EX}s1"), NamedNode(f"{EX}name"), Literal("Ada", language="en"), NamedNode(f"{EX}g0")))
+    store.add(Quad(NamedNode(f"{EX}s1"), NamedNode(f"{EX}name"), Literal("Ada", language="en"), DefaultGraph()))
     fast = Engine(Settings(store=root / "store", small_query_rows=8), GraphStore(store), workers=1)
     # (its own snapshot folder: an engine clears its folder when it starts)
     slow = Engine(Settings(store=root / "other", small_query_rows=0), GraphStore(store), workers=1)
@@ -195,7 +195,7 @@ def test_in_process_reads_the_newest_snapshot(tmp_path: Path) -> None:
     try:
         ask = f"ASK {{ <{EX}new> <{EX}p> ?o }}"
         assert json.loads(engine.query(engine.request(ask)).body)["boolean"] is False
-        engine.update(f'INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}new> <{EX}p> "x" }} }}')
+        engine.update(f'INSERT DATA {{ <{EX}new> <{EX}p> "x" }}')  # the default graph: what queries read
         assert json.loads(engine.query(engine.request(ask)).body)["boolean"] is True
         assert engine.in_process is not None and engine.in_process.served == 2
     finally:

@@ -100,10 +100,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, dblp: EngineServer, stub: s
     }
     live = start_server(tmp_path_factory.mktemp("federation") / "store", token=UPDATE_TOKEN, env=env)
     links = f"""PREFIX owl: <http://www.w3.org/2002/07/owl#>
-INSERT DATA {{ GRAPH <{SPACE}graph/links> {{
+INSERT DATA {{
   <{KEUTZER}> owl:sameAs <https://dblp.org/pid/k/KurtKeutzer> .
   <{SEHOON_0001}> owl:sameAs <https://dblp.org/pid/270/0561-1> , <http://www.wikidata.org/entity/Q1000001> .
-}} }}"""
+}}"""  # into the default graph, the view queries read (accepted links reach it from the links graph the same way)
     with live.client() as client:
         response = client.post(
             "/sparql", content=links, headers={"Content-Type": "application/sparql-update", **live.auth()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def store_dir(seeded_dir: Path, tmp_path: Path) -> Path:
 
 def _cli(*args: str, store: Path) -> object:
     result = runner.invoke(app, [*args, "--store", str(store)], catch_exceptions=False)
+    if result.exc_info is not None:  # a failed command's traceback keeps its frames' locals (the open store)
+        traceback.clear_frames(result.exc_info[2])
     gc.collect()  # the command's store handle is released before the next command opens it
     return result
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
 
 from scholarkg.loader.snapshots import Snapshots
 from scholarkg.queries.execute import QueryRequest, QuerySyntaxError
@@ -27,7 +27,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
             NamedNode(f"http://example.org/s{i}"),
             NamedNode("http://example.org/p"),
             Literal(str(i)),
-            NamedNode("http://g"),
+            DefaultGraph(),  # queries read the store's default graph (ScholarKG keeps its view there)
         )
         for i in range(300)
     )
@@ -90,7 +90,7 @@ def test_snapshot_refresh_shows_new_writes(tmp_path: Path, pool: QueryPool) -> N
     store = Store(str(tmp_path / "store"))
     snapshots = Snapshots(store, tmp_path / "snaps")
     first = snapshots.current
-    store.add(Quad(NamedNode("http://a"), NamedNode("http://b"), Literal("c"), NamedNode("http://g")))
+    store.add(Quad(NamedNode("http://a"), NamedNode("http://b"), Literal("c"), DefaultGraph()))
     ask = QueryRequest("ASK { ?s ?p ?o }")
     assert b"false" in pool.run(str(first), ask).body
     second = snapshots.refresh()

@@ -1,0 +1,204 @@
+"""The co-author index: derived rows in the named graph `{base}id/graph/coauthors`, kept exact at load time.
+
+    ?pair a skg:CoauthorPair ; skg:pairAuthor ?x ; skg:pairCoauthor ?y ; skg:jointPapers 3 .
+    ?row  a skg:AuthorCategoryCount ; skg:countedAuthor ?x ; skg:countedCategory ?concept ; skg:categoryPapers 7 .
+
+One `CoauthorPair` per ordered pair of distinct persons with at least one joint paper (so both directions),
+`jointPapers` = distinct papers whose `schema:author` includes both. One `AuthorCategoryCount` per person and
+arXiv concept reached from their papers' `schema:about` by `skos:broader*`. Both are computed from the
+deduplicated default graph (`loader.store`).
+
+When a page is loaded, reloaded or removed, only papers that page states (before or after) can change their
+author lists or categories; the persons who author those papers (before: read from the store; after: also the
+page's new `schema:author` objects) are the affected ones. Their new rows are computed here, from the store as it
+is plus the page's new quads (what the default graph will be), and written as DELETE DATA / INSERT DATA
+operations appended to the page's own update, so the index changes in the same transaction as the page.
+(Recomputing them with INSERT … WHERE inside that transaction was measured ~10× slower: reads in a large
+Oxigraph transaction slow down as it grows.) The writer is single (one process, the engine's write lock), so
+nothing changes the store between these reads and the update.
+Canned queries read it with `GRAPH ?index { ?pair skg:pairAuthor ?x … }` (see `queries/coauthors.rq`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
+
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.store import VIEW_SOURCE_KINDS
+
+_SKG = "https://w3id.org/scholarkg/ontology#"
+_SCHEMA = "http://schema.org/"
+_AUTHOR = NamedNode(_SCHEMA + "author")
+_ABOUT = NamedNode(_SCHEMA + "about")
+_BROADER = NamedNode("http://www.w3.org/2004/02/skos/core#broader")
+_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_XSD_INTEGER = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_PAIR = NamedNode(_SKG + "CoauthorPair")
+_COUNT = NamedNode(_SKG + "AuthorCategoryCount")
+_PAIR_AUTHOR = NamedNode(_SKG + "pairAuthor")
+_PAIR_COAUTHOR = NamedNode(_SKG + "pairCoauthor")
+_JOINT = NamedNode(_SKG + "jointPapers")
+_COUNTED_AUTHOR = NamedNode(_SKG + "countedAuthor")
+_COUNTED_CATEGORY = NamedNode(_SKG + "countedCategory")
+_PAPERS = NamedNode(_SKG + "categoryPapers")
+
+
+def coauthor_graph(iris: Iris) -> NamedNode:
+    return iris.of("graph", "coauthors")
+
+
+class _After:
+    """The default graph as it will be once `graph` holds `new_quads` (read before that update runs).
+
+    A triple is in the view afterwards when a view source other than `graph` states it, or `new_quads` does."""
+
+    def __init__(self, store: Store, graph: NamedNode, new_quads: Iterable[Quad]) -> None:
+        self.store = store
+        self.graph = graph
+        self.new: dict[tuple[object, NamedNode], set[object]] = {}
+        self.new_by_object: dict[tuple[NamedNode, object], set[object]] = {}
+        for quad in new_quads:
+            if quad.predicate in (_AUTHOR, _ABOUT):
+                self.new.setdefault((quad.subject, quad.predicate), set()).add(quad.object)
+                self.new_by_object.setdefault((quad.predicate, quad.object), set()).add(quad.subject)
+        self._sources: dict[object, bool] = {}
+
+    def _is_source(self, graph: object) -> bool:
+        if graph not in self._sources:
+            self._sources[graph] = isinstance(graph, NamedNode) and any(
+                str(q.object) in VIEW_SOURCE_KINDS for q in self.store.quads_for_pattern(graph, _TYPE, None, graph)
+            )
+        return self._sources[graph]
+
+    def _kept(self, quads: Iterable[Quad], position: str) -> set[object]:
+        return {
+            getattr(q, position)
+            for q in quads
+            if q.graph_name != self.graph
+            and not isinstance(q.graph_name, DefaultGraph)
+            and self._is_source(q.graph_name)
+        }
+
+    def objects(self, subject: object, predicate: NamedNode) -> set[object]:
+        kept = self._kept(self.store.quads_for_pattern(subject, predicate, None, None), "object")  # type: ignore[arg-type]
+        return kept | self.new.get((subject, predicate), set())
+
+    def subjects(self, predicate: NamedNode, obj: object) -> set[object]:
+        kept = self._kept(self.store.quads_for_pattern(None, predicate, obj, None), "subject")  # type: ignore[arg-type]
+        return kept | self.new_by_object.get((predicate, obj), set())
+
+
+def affected_persons(store: Store, graph: NamedNode, new_quads: Iterable[Quad] = ()) -> set[NamedNode]:
+    """Persons whose index rows may change when `graph` is replaced by `new_quads` (or removed): every author,
+    before or after, of a paper whose authors or categories that page states (before or after)."""
+    papers: set[object] = set()
+    persons: set[NamedNode] = set()
+    for predicate in (_AUTHOR, _ABOUT):
+        papers.update(q.subject for q in store.quads_for_pattern(None, predicate, None, graph))
+    for quad in new_quads:
+        if quad.predicate in (_AUTHOR, _ABOUT):
+            papers.add(quad.subject)
+            if quad.predicate == _AUTHOR and isinstance(quad.object, NamedNode):
+                persons.add(quad.object)
+    for paper in papers:
+        for quad in store.quads_for_pattern(paper, _AUTHOR, None, DefaultGraph()):  # type: ignore[arg-type]
+            if isinstance(quad.object, NamedNode):
+                persons.add(quad.object)
+    return persons
+
+
+def _ancestors(store: Store, concepts: Iterable[object], cache: dict[object, set[object]]) -> set[object]:
+    """Concepts and everything above them by skos:broader (the taxonomy, read from the default graph)."""
+    out: set[object] = set()
+    for concept in concepts:
+        if concept not in cache:
+            found: set[object] = set()
+            todo = [concept]
+            while todo:
+                node = todo.pop()
+                if node not in found:
+                    found.add(node)
+                    todo.extend(q.object for q in store.quads_for_pattern(node, _BROADER, None, DefaultGraph()))  # type: ignore[arg-type]
+            cache[concept] = found
+        out |= cache[concept]
+    return out
+
+
+def index_operations(
+    store: Store, iris: Iris, graph: NamedNode, new_quads: Iterable[Quad] = (), *, persons: set[NamedNode] | None = None
+) -> list[str]:
+    """Update operations (DELETE DATA + INSERT DATA) that rewrite the index rows of every affected person to
+    what they are once `graph` holds `new_quads` — to run in the same update as that replacement (or removal).
+    The new rows are computed here, from the store as it is plus the page's new quads."""
+    new_quads = list(new_quads)
+    if persons is None:
+        persons = affected_persons(store, graph, new_quads)
+    if not persons:
+        return []
+    after = _After(store, graph, new_quads)
+    index = coauthor_graph(iris)
+    old: list[str] = []
+    new: list[str] = []
+    papers_cache: dict[object, set[object]] = {}
+    authors_cache: dict[object, set[object]] = {}
+    concepts_cache: dict[object, set[object]] = {}
+    for person in sorted(persons, key=lambda p: p.value):
+        for link in (_PAIR_AUTHOR, _COUNTED_AUTHOR):
+            for row in store.quads_for_pattern(None, link, person, index):
+                old.extend(_line(q) for q in store.quads_for_pattern(row.subject, None, None, index))
+        if person not in papers_cache:
+            papers_cache[person] = after.subjects(_AUTHOR, person)
+        pairs: Counter[object] = Counter()
+        concepts: Counter[object] = Counter()
+        for paper in papers_cache[person]:
+            if paper not in authors_cache:
+                authors_cache[paper] = after.objects(paper, _AUTHOR)
+            pairs.update(a for a in authors_cache[paper] if a != person)
+            concepts.update(_ancestors(store, after.objects(paper, _ABOUT), concepts_cache))
+        x = str(person)
+        for other, n in pairs.items():
+            row = NamedNode(f"{iris.base}id/coauthor-pair/{_md5(person, other)}")
+            new.append(f"{row} {_TYPE} {_PAIR} ; {_PAIR_AUTHOR} {x} ; {_PAIR_COAUTHOR} {other} ; {_JOINT} {_int(n)} .")
+        for concept, n in concepts.items():
+            row = NamedNode(f"{iris.base}id/author-category/{_md5(person, concept)}")
+            described = f"{_COUNTED_AUTHOR} {x} ; {_COUNTED_CATEGORY} {concept} ; {_PAPERS} {_int(n)}"
+            new.append(f"{row} {_TYPE} {_COUNT} ; {described} .")
+    operations = []
+    if old:
+        operations.append("DELETE DATA { GRAPH %s {\n%s\n} }" % (index, "\n".join(old)))  # noqa: UP031
+    if new:
+        operations.append("INSERT DATA { GRAPH %s {\n%s\n} }" % (index, "\n".join(new)))  # noqa: UP031
+    return operations
+
+
+def _line(quad: Quad) -> str:
+    return f"{quad.subject} {quad.predicate} {quad.object} ."
+
+
+def _md5(a: object, b: object) -> str:
+    return hashlib.md5(f"{a.value} {b.value}".encode()).hexdigest()  # type: ignore[attr-defined]
+
+
+def _int(n: int) -> str:
+    return str(Literal(str(n), datatype=_XSD_INTEGER))
+
+
+def rebuild_operations(store: Store, iris: Iris) -> list[str]:
+    """Update operations that recompute the whole index (a store without one)."""
+    persons = {q.object for q in store.quads_for_pattern(None, _AUTHOR, None, DefaultGraph())}
+    nobody = iris.of("graph", "none")  # no page replaced: the view as it is
+    rows = index_operations(store, iris, nobody, persons={p for p in persons if isinstance(p, NamedNode)})
+    return [f"CLEAR SILENT GRAPH {coauthor_graph(iris)}", *rows]
+
+
+def index_missing(store: Store, iris: Iris) -> bool:
+    """True when pages are loaded but the index graph does not exist (a store from before the index)."""
+    if store.contains_named_graph(coauthor_graph(iris)):
+        return False
+    source = NamedNode(_SKG + "SourcePage")
+    rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    return next(iter(store.quads_for_pattern(None, rdf_type, source, DefaultGraph())), None) is not None

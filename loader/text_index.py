@@ -1,0 +1,110 @@
+"""Full-text index of person names and paper titles: SQLite FTS5 (standard library) beside the store.
+
+One row per entity of the deduplicated default graph that is a `schema:Person` or `schema:ScholarlyArticle`
+with a `schema:name`: its IRI, its kind (`person` / `paper`) and its names. Tokens are Unicode words with
+accents folded (`unicode61 remove_diacritics 2`: "Alvarez" finds "Álvarez"), every query word matches as a
+prefix ("transf" finds "Transformers"), all words must match, and hits are ranked by BM25.
+
+`GraphStore` keeps it current: after each page replace/remove it re-reads, from the default graph, the names
+and types of every entity whose `schema:name` that page stated before or states now, and rewrites their rows
+(one SQLite transaction). SQLite and RocksDB do not share a transaction: if the process dies between the two,
+the index can lag the store by that page; `rebuild` (run on first use when the index file is new or empty, e.g.
+after deleting it) recomputes it from the store.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from pyoxigraph import DefaultGraph, NamedNode, Store
+
+_SCHEMA = "http://schema.org/"
+NAME = NamedNode(_SCHEMA + "name")
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+KINDS = {NamedNode(_SCHEMA + "Person"): "person", NamedNode(_SCHEMA + "ScholarlyArticle"): "paper"}
+_WORD = re.compile(r"\w+")
+MAX_WORDS = 16
+
+
+class TextIndex:
+    """Search persons and papers by name/title words; maintained by `GraphStore` writes."""
+
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+        self.path = path
+        target = ":memory:" if path is None else (f"file:{path}?mode=ro" if read_only else str(path))
+        self._db = sqlite3.connect(target, uri=read_only and path is not None, check_same_thread=False)
+        self._lock = threading.Lock()
+        if not read_only:
+            with self._lock, self._db:
+                self._db.execute(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS entities USING fts5("
+                    "iri UNINDEXED, kind UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+                )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM entities").fetchone()[0])
+
+    # -- writing -----------------------------------------------------------------------------------
+    def refresh(self, store: Store, iris: Iterable[NamedNode]) -> None:
+        """Rewrite the rows of `iris` from the store's default graph (gone if no longer a named entity)."""
+        rows: list[tuple[str, str, str]] = []
+        keys = sorted({i.value for i in iris})
+        for key in keys:
+            node = NamedNode(key)
+            types = [q.object for q in store.quads_for_pattern(node, RDF_TYPE, None, DefaultGraph())]
+            kind = next((KINDS[t] for t in types if t in KINDS), None)  # type: ignore[index]
+            if kind is None:
+                continue
+            names = sorted({q.object.value for q in store.quads_for_pattern(node, NAME, None, DefaultGraph())})  # type: ignore[union-attr]
+            if names:
+                rows.append((key, kind, "\n".join(names)))
+        with self._lock, self._db:
+            self._db.executemany("DELETE FROM entities WHERE iri = ?", [(k,) for k in keys])
+            self._db.executemany("INSERT INTO entities (iri, kind, text) VALUES (?, ?, ?)", rows)
+
+    def replace_all(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """Replace every row by `rows` of (iri, kind, names joined by newlines)."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM entities")
+            self._db.executemany("INSERT INTO entities (iri, kind, text) VALUES (?, ?, ?)", rows)
+
+    def rebuild(self, store: Store) -> None:
+        """Recompute every row from the store's default graph."""
+        named = {q.subject for q in store.quads_for_pattern(None, NAME, None, DefaultGraph())}
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM entities")
+        self.refresh(store, (n for n in named if isinstance(n, NamedNode)))
+
+    # -- reading -----------------------------------------------------------------------------------
+    def search(self, kind: str, text: str, limit: int) -> list[str]:
+        """IRIs of `kind` whose names contain every word of `text` (as a prefix), best BM25 rank first."""
+        match = fts_query(text)
+        if match is None:
+            return []
+        with self._lock:
+            found = self._db.execute(
+                "SELECT iri FROM entities WHERE entities MATCH ? AND kind = ? ORDER BY bm25(entities), iri LIMIT ?",
+                (match, kind, limit),
+            ).fetchall()
+        return [row[0] for row in found]
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 query from user text: each word quoted (no FTS syntax gets through) and prefix-matched, ANDed."""
+    words = _WORD.findall(text)[:MAX_WORDS]
+    if not words:
+        return None
+    return " AND ".join(f'"{word}"*' for word in words)
+
+
+def named_subjects(quads: Iterable[object]) -> set[NamedNode]:
+    """Subjects of `schema:name` quads (the entities a page names)."""
+    return {q.subject for q in quads if q.predicate == NAME and isinstance(q.subject, NamedNode)}  # type: ignore[attr-defined]

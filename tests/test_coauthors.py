@@ -1,0 +1,120 @@
+"""The co-author index (loader/coauthors.py) equals a from-scratch count after every load, reload and remove."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pyoxigraph import DefaultGraph, NamedNode
+
+from scholarkg.loader.coauthors import coauthor_graph
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.load import LoadResult, remove_source
+from scholarkg.loader.store import GraphStore
+
+LoadPages = Callable[..., list[LoadResult]]
+PROFILE = "000_e49c997fbe9f6f5b.txt"
+SKG = "https://w3id.org/scholarkg/ontology#"
+AUTHOR = NamedNode("http://schema.org/author")
+ABOUT = NamedNode("http://schema.org/about")
+BROADER = NamedNode("http://www.w3.org/2004/02/skos/core#broader")
+
+
+def _objects(store: GraphStore, s: object, p: NamedNode) -> list[object]:
+    return [q.object for q in store.store.quads_for_pattern(s, p, None, DefaultGraph())]  # type: ignore[arg-type]
+
+
+def _expected(store: GraphStore) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    """Pairs and per-concept counts recomputed in Python from the default graph."""
+    authors: dict[object, set[str]] = {}
+    for q in store.store.quads_for_pattern(None, AUTHOR, None, DefaultGraph()):
+        authors.setdefault(q.subject, set()).add(q.object.value)  # type: ignore[union-attr]
+    pairs: Counter[tuple[str, str]] = Counter()
+    counts: Counter[tuple[str, str]] = Counter()
+    for paper, names in authors.items():
+        pairs.update((x, y) for x in names for y in names if x != y)
+        concepts: set[str] = set()
+        todo = list(_objects(store, paper, ABOUT))
+        while todo:
+            concept = todo.pop()
+            if concept.value not in concepts:  # type: ignore[attr-defined]
+                concepts.add(concept.value)  # type: ignore[attr-defined]
+                todo.extend(_objects(store, concept, BROADER))
+        counts.update((x, c) for x in names for c in concepts)
+    return pairs, counts
+
+
+def _index(store: GraphStore, iris: Iris) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    graph = coauthor_graph(iris)
+
+    def rows(kind: str, a: str, b: str, n: str) -> Counter[tuple[str, str]]:
+        out: Counter[tuple[str, str]] = Counter()
+        for q in store.store.quads_for_pattern(None, None, NamedNode(SKG + kind), graph):
+            [x] = [t.object.value for t in store.store.quads_for_pattern(q.subject, NamedNode(SKG + a), None, graph)]
+            [y] = [t.object.value for t in store.store.quads_for_pattern(q.subject, NamedNode(SKG + b), None, graph)]
+            [k] = [t.object.value for t in store.store.quads_for_pattern(q.subject, NamedNode(SKG + n), None, graph)]
+            assert (x, y) not in out
+            out[(x, y)] = int(k)
+        return out
+
+    return (
+        rows("CoauthorPair", "pairAuthor", "pairCoauthor", "jointPapers"),
+        rows("AuthorCategoryCount", "countedAuthor", "countedCategory", "categoryPapers"),
+    )
+
+
+def _assert_exact(store: GraphStore, iris: Iris) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    index = _index(store, iris)
+    assert index == _expected(store)
+    return index
+
+
+@pytest.fixture
+def store(tmp_path: Path, seed_paths: tuple[Path, ...], load_pages: LoadPages) -> GraphStore:
+    s = GraphStore.open(tmp_path / "store")
+    assert all(r.ok for r in load_pages(s, seed_paths))
+    return s
+
+
+def test_index_after_loading_the_seeds(store: GraphStore, iris: Iris) -> None:
+    pairs, counts = _assert_exact(store, iris)
+    tianlong = iris.person("Tianlong Chen").value
+    zhenyu = iris.person("Zhenyu Zhang").value
+    assert pairs[(tianlong, zhenyu)] == pairs[(zhenyu, tianlong)] == 9  # symmetric (coauthors.rq's top row)
+    assert sum(1 for x, _ in pairs if x == tianlong) == 72
+    assert len(pairs) > 500 and all(n >= 1 for n in pairs.values())
+    lg = iris.category("cs.LG")
+    [archive] = _objects(store, lg, BROADER)  # cs.LG → the cs archive: counts include narrower concepts
+    assert counts[(tianlong, archive.value)] > counts[(tianlong, lg.value)] > 0  # type: ignore[attr-defined]
+
+
+def test_index_after_remove_and_reload(
+    tmp_path: Path, store: GraphStore, seeds_dir: Path, load_pages: LoadPages, iris: Iris
+) -> None:
+    before = _assert_exact(store, iris)
+    remove_source(store, iris.source(PROFILE), iris)
+    after_remove = _assert_exact(store, iris)
+    assert after_remove != before
+    lines = (seeds_dir / PROFILE).read_text(encoding="utf-8").splitlines(keepends=True)
+    del lines[11:18]  # drop the Monarch entry (Tri Dao, Beidi Chen, … et al.)
+    assert lines[9] == "7 Papers\n"
+    lines[9] = "6 Papers\n"  # the count line must agree with the entries (loader/record_checks.py)
+    modified = tmp_path / "v2" / PROFILE
+    modified.parent.mkdir()
+    modified.write_text("".join(lines), encoding="utf-8")
+    assert load_pages(store, [modified])[0].ok
+    _assert_exact(store, iris)
+    assert load_pages(store, [seeds_dir / PROFILE])[0].ok
+    assert _assert_exact(store, iris) == before
+
+
+def test_index_is_rebuilt_for_a_store_without_it(
+    store: GraphStore, iris: Iris, seed_paths: tuple[Path, ...], load_pages: LoadPages
+) -> None:
+    before = _assert_exact(store, iris)
+    store.store.update(f"DROP GRAPH {coauthor_graph(iris)}")
+    assert _index(store, iris) != before
+    assert all(r.ok for r in load_pages(store, seed_paths[:1]))  # any load notices the missing index
+    assert _assert_exact(store, iris) == before
