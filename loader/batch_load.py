@@ -207,12 +207,22 @@ def write_batch(store: GraphStore, iris: Iris, pages: list[PreparedPage]) -> Non
                 persons.add(quad.object)
     nobody = iris.of("graph", "none")  # no page being replaced any more: the store as it is
     old, new = index_rows(raw, iris, nobody, persons=persons)
-    for quad in old:
-        raw.remove(quad)
+    if old:  # one transaction; the text names the persons only (their rows are found by Oxigraph)
+        raw.update(" ;\n".join(_delete_rows(coauthor_graph(iris), {q.subject for q in old})))
     if new:
         raw.bulk_load(input="\n".join(new).encode(), format=RdfFormat.TURTLE, to_graph=coauthor_graph(iris))
     store.refresh_text(named)
     raw.remove_graph(BATCH_MARKER)
+
+
+def _delete_rows(index: NamedNode, rows: set[object], per_operation: int = 5_000) -> list[str]:
+    """DELETE operations removing every quad of the index rows `rows` (subjects) from the index graph."""
+    ordered = sorted(str(r) for r in rows)
+    chunks = (" ".join(ordered[i : i + per_operation]) for i in range(0, len(ordered), per_operation))
+    return [
+        f"DELETE {{ GRAPH {index} {{ ?row ?p ?o }} }} WHERE {{ VALUES ?row {{ {chunk} }} GRAPH {index} {{ ?row ?p ?o }} }}"
+        for chunk in chunks
+    ]
 
 
 def _mark(store: GraphStore, iris: Iris, graphs: list[NamedNode]) -> None:
