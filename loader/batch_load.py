@@ -220,7 +220,8 @@ def _delete_rows(index: NamedNode, rows: set[object], per_operation: int = 5_000
     ordered = sorted(str(r) for r in rows)
     chunks = (" ".join(ordered[i : i + per_operation]) for i in range(0, len(ordered), per_operation))
     return [
-        f"DELETE {{ GRAPH {index} {{ ?row ?p ?o }} }} WHERE {{ VALUES ?row {{ {chunk} }} GRAPH {index} {{ ?row ?p ?o }} }}"
+        f"DELETE {{ GRAPH {index} {{ ?row ?p ?o }} }}"
+        f" WHERE {{ VALUES ?row {{ {chunk} }} GRAPH {index} {{ ?row ?p ?o }} }}"
         for chunk in chunks
     ]
 
