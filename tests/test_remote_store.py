@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, Variable, parse
 
+from scholarkg.linking.local import read_local
 from scholarkg.linking.model import Evidence, Link, LinkSource, links_graph
 from scholarkg.linking.store import read_links, write_links
 from scholarkg.loader.backend import StoreBackend
@@ -26,7 +27,6 @@ from scholarkg.loader.load import load_bytes, load_files
 from scholarkg.loader.remote import RemoteStore, RemoteStoreError, RemoteUpdateError
 from scholarkg.loader.settings import DEFAULT_BASE, Settings
 from scholarkg.loader.store import GraphStore
-from scholarkg.linking.local import read_local
 from scholarkg.queries.catalog import load_catalog
 from scholarkg.queries.engine import Engine
 from scholarkg.queries.execute import QueryRequest
