@@ -53,7 +53,9 @@ class _LoopWriter:
         pass  # pyoxigraph flushes after each batch; chunks are sent when full, and the rest at the end
 
     def send(self, item: object) -> None:
-        self._slots.acquire()
+        # Checked before and after each wait: the dump may call write() again after one of them raised.
+        while not self._stopped.is_set() and not self._slots.acquire(timeout=1.0):
+            pass
         if self._stopped.is_set():
             raise ConnectionAbortedError("the client stopped reading the export")
         self._loop.call_soon_threadsafe(self._chunks.put_nowait, item)
