@@ -134,7 +134,7 @@ def bounded_shape(text: str) -> bool:
 class InProcessQueries:
     """Runs bounded-shape queries against a read-only store on the current snapshot (see the module docstring)."""
 
-    def __init__(self, *, max_rows: int = 256, max_bytes: int = 256 * 1024) -> None:
+    def __init__(self, *, max_rows: int = 16, max_bytes: int = 64 * 1024) -> None:
         self.max_rows = max_rows
         self.max_bytes = max_bytes
         self._shapes: OrderedDict[str, bool] = OrderedDict()
