@@ -61,6 +61,7 @@ def load(store: GraphStore, files: list[Path]) -> int:
         store.store.bulk_extend(quads)
         total += len(quads)
     store.flush()
+    store.rebuild_view()  # the default graph (the deduplicated view every query reads) from the pages' graphs
     return total
 
 
