@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from scholarkg.api.auth import require_update_token
@@ -117,6 +116,12 @@ METHODS = ("GET", "POST", "HEAD")
 router.api_route("/sparql", methods=list(METHODS), summary="SPARQL 1.1 Protocol query & update")(sparql)
 
 
+def _route_path(scope: Scope) -> str:
+    """The path below the app's root path (how the router matches it)."""
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
 class SparqlRoute:
     """ASGI middleware: `/sparql` goes straight to `sparql()`; an exception it raises is answered by the app's
     handler for it (looked up along the exception's class hierarchy, as Starlette does); other paths, other
@@ -126,7 +131,7 @@ class SparqlRoute:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in METHODS or get_route_path(scope) != "/sparql":
+        if scope["type"] != "http" or scope["method"] not in METHODS or _route_path(scope) != "/sparql":
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)

@@ -32,6 +32,7 @@ from pyoxigraph import (
     QueryResultsFormat,
     QuerySolutions,
     RdfFormat,
+    Store,
     Triple,
     parse,
     parse_query_results,
@@ -301,16 +302,49 @@ class RemoteStore(DatasetQueries):
         return RemoteAnswer(result, False, engine_max)
 
     def select(self, query: str, **bindings: NamedNode | Literal) -> list[dict[str, object]]:
-        """A SELECT over the union of ScholarKG's graphs; rows as {variable: term}. A cut result is an error."""
-        answer = self.ask_engine(sparql_prefixes() + query + _values_clause(bindings))
+        """A SELECT over the store's default graph; rows as {variable: term}. A result the engine cuts (Virtuoso's
+        ResultSetMaxRows) is read again in pages (`_select_pages`), never used cut."""
+        text = query + _values_clause(bindings)
+        answer = self.ask_engine(sparql_prefixes() + text)
         if answer.truncated:
-            raise RemoteStoreError(
-                f"the remote store cut a result at {answer.engine_max_rows} rows (its ResultSetMaxRows)"
-            )
+            return self._select_pages(text, answer.engine_max_rows)
         result = answer.result
         assert isinstance(result, QuerySolutions | _Solutions)
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names} for row in result]
+
+    def _select_pages(self, text: str, engine_max_rows: int | None) -> list[dict[str, object]]:
+        """The whole result of `text`, read in keyset pages on its first projected variable: `SELECT * { { text }
+        FILTER(STR(?key) > last) } ORDER BY STR(?key) LIMIT n`, n below the engine's cut. No OFFSET (Virtuoso also
+        refuses to sort past its MaxSortedTopRows). A full page may end inside a key: its last key's rows are
+        dropped and read again with the next page. Each page evaluates the query again: O(rows / n) passes."""
+        try:
+            variables = Store().query(sparql_prefixes() + text).variables  # type: ignore[union-attr]
+        except (SyntaxError, AttributeError):
+            raise RemoteStoreError("the remote store cut a result that is not a SELECT") from None
+        names = [v.value for v in variables]
+        key = names[0]
+        page = max(1, min(PAGE_ROWS * 10, (engine_max_rows or PAGE_ROWS) - 1))
+        rows: list[dict[str, object]] = []
+        after: str | None = None
+        while True:
+            keyset = "" if after is None else f"FILTER(STR(?{key}) > {Literal(after)})"
+            paged = f"SELECT * WHERE {{ {{ {text} }} {keyset} }} ORDER BY STR(?{key}) LIMIT {page}"
+            answer = self.ask_engine(sparql_prefixes() + paged)
+            if answer.truncated:
+                page = min(page, answer.engine_max_rows or page) - 1
+                if page < 1:
+                    raise RemoteStoreError("the remote store cuts every result: check its ResultSetMaxRows")
+                continue
+            got = [{n: row[n] for n in names} for row in answer.result]  # type: ignore[union-attr]
+            if len(got) < page:
+                return rows + got
+            last = _value(got[-1][key])
+            kept = [r for r in got if _value(r[key]) != last]
+            if not kept:
+                raise RemoteStoreError(f"more than {page} rows share ?{key} = {last}: raise the engine's row cut")
+            rows.extend(kept)
+            after = _value(kept[-1][key])
 
     def _scope(self, variable: str = "?g") -> str:
         """FILTER keeping ScholarKG's graphs only (Virtuoso's union includes its system graphs)."""

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, Triple, Variable, parse
 
+from scholarkg.linking.local import read_local
 from scholarkg.linking.model import Evidence, Link, LinkSource, links_graph
 from scholarkg.linking.store import read_links, write_links
 from scholarkg.loader.backend import StoreBackend
@@ -258,6 +259,15 @@ def test_virtuoso_result_set_max_rows_is_reported_as_a_cut(
     big = max(store.sources(), key=lambda s: s.triples)
     assert big.triples > VIRTUOSO_MAX_ROWS  # reading a graph larger than the cut pages through it
     assert len(store.graph_triples(NamedNode(big.graph))) == big.triples
+    # internal whole-dataset reads (linking, validation) page through the cut instead of failing
+    every = store.select("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), 'https://w3id')) }")
+    assert len(every) == store.quad_count() > VIRTUOSO_MAX_ROWS
+    local = read_local(store)
+    reference = read_local(embedded)
+    assert len(local.persons) == len(reference.persons) > 300
+    assert {p: sorted(x.papers) for p, x in local.persons.items()} == {
+        p: sorted(x.papers) for p, x in reference.persons.items()
+    }
 
 
 def test_partial_results_206_are_a_timeout() -> None:
