@@ -134,14 +134,29 @@ def index_operations(
     """Update operations (DELETE DATA + INSERT DATA) that rewrite the index rows of every affected person to
     what they are once `graph` holds `new_quads` — to run in the same update as that replacement (or removal).
     The new rows are computed here, from the store as it is plus the page's new quads."""
+    old, new = index_rows(store, iris, graph, new_quads, persons=persons)
+    index = coauthor_graph(iris)
+    operations = []
+    if old:
+        operations.append("DELETE DATA { GRAPH %s {\n%s\n} }" % (index, "\n".join(map(_line, old))))  # noqa: UP031
+    if new:
+        operations.append("INSERT DATA { GRAPH %s {\n%s\n} }" % (index, "\n".join(new)))  # noqa: UP031
+    return operations
+
+
+def index_rows(
+    store: Store, iris: Iris, graph: NamedNode, new_quads: Iterable[Quad] = (), *, persons: set[NamedNode] | None = None
+) -> tuple[list[Quad], list[str]]:
+    """The index quads of every affected person as they are (to delete), and their rows once `graph` holds
+    `new_quads` as Turtle statements without a graph (to insert into the index graph)."""
     new_quads = list(new_quads)
     if persons is None:
         persons = affected_persons(store, graph, new_quads)
     if not persons:
-        return []
+        return [], []
     after = _After(store, graph, new_quads)
     index = coauthor_graph(iris)
-    old: list[str] = []
+    old: list[Quad] = []
     new: list[str] = []
     papers_cache: dict[object, set[object]] = {}
     authors_cache: dict[object, set[object]] = {}
@@ -149,7 +164,7 @@ def index_operations(
     for person in sorted(persons, key=lambda p: p.value):
         for link in (_PAIR_AUTHOR, _COUNTED_AUTHOR):
             for row in store.quads_for_pattern(None, link, person, index):
-                old.extend(_line(q) for q in store.quads_for_pattern(row.subject, None, None, index))
+                old.extend(store.quads_for_pattern(row.subject, None, None, index))
         if person not in papers_cache:
             papers_cache[person] = after.subjects(_AUTHOR, person)
         pairs: Counter[object] = Counter()
@@ -167,12 +182,7 @@ def index_operations(
             row = NamedNode(f"{iris.base}id/author-category/{_md5(person, concept)}")
             described = f"{_COUNTED_AUTHOR} {x} ; {_COUNTED_CATEGORY} {concept} ; {_PAPERS} {_int(n)}"
             new.append(f"{row} {_TYPE} {_COUNT} ; {described} .")
-    operations = []
-    if old:
-        operations.append("DELETE DATA { GRAPH %s {\n%s\n} }" % (index, "\n".join(old)))  # noqa: UP031
-    if new:
-        operations.append("INSERT DATA { GRAPH %s {\n%s\n} }" % (index, "\n".join(new)))  # noqa: UP031
-    return operations
+    return old, new
 
 
 def _line(quad: Quad) -> str:

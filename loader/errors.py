@@ -19,6 +19,9 @@ class PageError(LoaderError):
         where = f"{self.source}:{line}" if line is not None else self.source
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, int | None]]:
+        return (self.__class__, (self.source, self.reason, self.line))  # picklable: worker processes return it
+
 
 class UnknownFormatError(PageError):
     """The page matches none of the known formats."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from scholarkg.loader import remote_index
 from scholarkg.loader.backend import StoreBackend
+from scholarkg.loader.batch_load import LoadCounters, load_pages, prepared_pages
 from scholarkg.loader.coauthors import affected_persons, index_missing, index_operations, rebuild_operations
 from scholarkg.loader.errors import LoaderError, PageError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
@@ -18,6 +19,7 @@ from scholarkg.loader.mapping import page_quads
 from scholarkg.loader.pages import SourceFile, decode_source, parse_page, read_source
 from scholarkg.loader.records import PageFormat
 from scholarkg.loader.remote import RemoteStore
+from scholarkg.loader.store import GraphStore
 from scholarkg.ontology import ONTOLOGY_TTL
 from scholarkg.ontology.taxonomy import taxonomy_triples
 
@@ -143,12 +145,33 @@ def load_files(
     as_of: dt.date,
     iris: Iris,
     page_format: PageFormat | None = None,
+    jobs: int | None = None,
+    on_batch: Callable[[LoadCounters], None] | None = None,
 ) -> Iterator[LoadResult]:
-    """Load pages one transaction each (page graph + default-graph view), then bring the co-author index up to
-    date for every person the batch touched in one more transaction (once per batch, not per page: a prolific
-    author on many pages is recomputed once). Until that last step, a reader can see the new pages with the
-    index of before the batch; a crash before it leaves the index behind until the next load of those pages."""
+    """Load pages; yields one result per page, in order.
+
+    Embedded store: pages are parsed and mapped in `jobs` worker processes (default: all cores) and written in
+    batches (`loader.batch_load`: bulk load, then the view and the indexes once per batch; a batch cut short by a
+    crash is dropped whole on the next open). `on_batch` is called after each batch with the running counts.
+
+    Remote store: one page at a time (Graph Store PUT), then the co-author index for every person the load touched
+    in one more request; until then a reader can see the new pages with the index of before, and a crash before
+    it leaves the index behind until the next load of those pages."""
     ensure_reference_graphs(store, iris)
+    files = list(files)
+    if isinstance(store, GraphStore):
+        pages = prepared_pages(files, as_of=as_of, base=iris.base, page_format=page_format, jobs=jobs)
+        for page in load_pages(store, pages, iris, on_batch=on_batch):
+            yield LoadResult(
+                label=page.label,
+                graph=page.graph,
+                page_format=page.page_format,
+                entries=page.entries,
+                quads=page.quads,
+                error=page.error,
+            )
+        store.flush()
+        return
     touched: set[NamedNode] = set()
     try:
         for path in files:

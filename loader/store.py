@@ -107,6 +107,9 @@ VIEW_SOURCE_KINDS = (
     "<http://rdfs.org/ns/void#Linkset>",  # the links graph (`linking.store`): accepted links are facts too
 )
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+# Present only while a batch of pages is being written (`loader.batch_load`): names the batch's graphs, so that a
+# crash inside the batch is repaired on the next open for writing.
+BATCH_MARKER = NamedNode("urn:scholarkg:batch")
 
 
 def _unview(graph: NamedNode) -> str:
@@ -233,6 +236,10 @@ class GraphStore(DatasetQueries):
     @classmethod
     def open(cls, path: Path, *, read_only: bool = False) -> GraphStore:
         store = cls(open_store(path, read_only=read_only), text_index_path(path), read_only=read_only)
+        if not read_only and store.store.contains_named_graph(BATCH_MARKER):
+            from scholarkg.loader.batch_load import recover_batch  # (imports this module)
+
+            recover_batch(store)  # a batch of pages was cut short by a crash
         if not read_only and store.view_missing():
             store.rebuild_view()  # a store written before the default graph became the deduplicated view
         return store
@@ -262,20 +269,20 @@ class GraphStore(DatasetQueries):
         quads = list(quads)
         if any(q.graph_name != graph for q in quads):
             raise ValueError(f"every quad must be in graph {graph}")
-        named = self._named_in(graph) | named_subjects(quads)
+        named = self.named_in(graph) | named_subjects(quads)
         self.store.update(" ;\n".join([*replace_operations(graph, quads), *also]))
-        self._refresh_text(named)
+        self.refresh_text(named)
 
     def remove_graph(self, graph: NamedNode, *, also: Iterable[str] = ()) -> None:
         """Drop `graph`; its triples leave the view unless another view source states them (one transaction)."""
-        named = self._named_in(graph)
+        named = self.named_in(graph)
         self.store.update(" ;\n".join([*remove_operations(graph), *also]))
-        self._refresh_text(named)
+        self.refresh_text(named)
 
-    def _named_in(self, graph: NamedNode) -> set[NamedNode]:
+    def named_in(self, graph: NamedNode) -> set[NamedNode]:
         return named_subjects(self.store.quads_for_pattern(None, NAME, None, graph))
 
-    def _refresh_text(self, named: set[NamedNode]) -> None:
+    def refresh_text(self, named: set[NamedNode]) -> None:
         if self._text is not None or self._text_path is not None:
             self.text.refresh(self.store, named)
 

@@ -7,7 +7,8 @@ prefix ("transf" finds "Transformers"), all words must match, and hits are ranke
 
 `GraphStore` keeps it current: after each page replace/remove it re-reads, from the default graph, the names
 and types of every entity whose `schema:name` that page stated before or states now, and rewrites their rows
-(one SQLite transaction). SQLite and RocksDB do not share a transaction: if the process dies between the two,
+(one SQLite transaction; each IRI's row is found by rowid through the `keys` table, so a rewrite costs a lookup,
+not a scan of the FTS table). SQLite and RocksDB do not share a transaction: if the process dies between the two,
 the index can lag the store by that page; `rebuild` (run on first use when the index file is new or empty, e.g.
 after deleting it) recomputes it from the store.
 """
@@ -40,10 +41,16 @@ class TextIndex:
         self._lock = threading.Lock()
         if not read_only:
             with self._lock, self._db:
+                had_keys = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'keys'").fetchone()
                 self._db.execute(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS entities USING fts5("
                     "iri UNINDEXED, kind UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
                 )
+                # An entity's FTS row has the rowid of its IRI here, so rewriting a row is a rowid lookup (FTS5 has
+                # no index on an UNINDEXED column: `DELETE … WHERE iri = ?` would scan the whole table per IRI).
+                self._db.execute("CREATE TABLE IF NOT EXISTS keys (id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL)")
+                if not had_keys:  # an index file from before the key table: empty it, so it is rebuilt on first use
+                    self._db.execute("DELETE FROM entities")
 
     def close(self) -> None:
         self._db.close()
@@ -67,14 +74,26 @@ class TextIndex:
             if names:
                 rows.append((key, kind, "\n".join(names)))
         with self._lock, self._db:
-            self._db.executemany("DELETE FROM entities WHERE iri = ?", [(k,) for k in keys])
-            self._db.executemany("INSERT INTO entities (iri, kind, text) VALUES (?, ?, ?)", rows)
+            self._db.executemany("INSERT OR IGNORE INTO keys (iri) VALUES (?)", [(k,) for k in keys])
+            ids = {k: self._id(k) for k in keys}
+            self._db.executemany("DELETE FROM entities WHERE rowid = ?", [(ids[k],) for k in keys])
+            self._db.executemany(
+                "INSERT INTO entities (rowid, iri, kind, text) VALUES (?, ?, ?, ?)", [(ids[r[0]], *r) for r in rows]
+            )
+
+    def _id(self, iri: str) -> int:
+        return int(self._db.execute("SELECT id FROM keys WHERE iri = ?", (iri,)).fetchone()[0])
 
     def replace_all(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Replace every row by `rows` of (iri, kind, names joined by newlines)."""
+        rows = list({r[0]: r for r in reversed(list(rows))}.values())  # one row per IRI (its first), as `refresh`
         with self._lock, self._db:
             self._db.execute("DELETE FROM entities")
-            self._db.executemany("INSERT INTO entities (iri, kind, text) VALUES (?, ?, ?)", rows)
+            self._db.executemany("INSERT OR IGNORE INTO keys (iri) VALUES (?)", [(r[0],) for r in rows])
+            self._db.executemany(
+                "INSERT INTO entities (rowid, iri, kind, text) VALUES (?, ?, ?, ?)",
+                [(self._id(r[0]), *r) for r in rows],
+            )
 
     def rebuild(self, store: Store) -> None:
         """Recompute every row from the store's default graph."""

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
+from rich.progress import Progress, TextColumn
 from rich.table import Table
 
 from scholarkg.loader.backend import StoreBackend, open_backend
+from scholarkg.loader.batch_load import LoadCounters
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import expand_paths, load_files, remove_source
@@ -158,7 +161,9 @@ def load(
         Path | None, typer.Option("--to-shards", help="Write gzip N-Quads shards into this folder (no store)")
     ] = None,
     shard_quads: Annotated[int, typer.Option("--shard-quads", min=1, help="Quads per shard (--to-shards)")] = 1_000_000,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, help="Worker processes parsing pages (--to-shards)")] = 1,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", min=1, help="Worker processes parsing pages (default: all cores)")
+    ] = None,
     engine: Annotated[
         str | None, typer.Option("--for", help="With --to-shards: also write this engine's load script")
     ] = None,
@@ -176,7 +181,7 @@ def load(
         raise _fail("no page files found (folders contribute their *.txt files)")
     if to_shards is not None:
         _check_engine(engine)
-        _load_to_shards(files, to_shards, settings, retrieved, page_format, shard_quads, jobs, engine)
+        _load_to_shards(files, to_shards, settings, retrieved, page_format, shard_quads, jobs or _cores(), engine)
         return
     if server is not None:
         _load_via_server(server, _server_token(token), files, retrieved, page_format)
@@ -185,21 +190,54 @@ def load(
     table = Table("source", "format", "entries", "quads", "graph")
     failures = 0
     chosen: PageFormat | None = page_format  # type: ignore[assignment]
-    with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("loading", total=len(files))
-        for result in load_files(graph_store, files, as_of=retrieved, iris=Iris(settings.base_iri), page_format=chosen):
+    started = time.monotonic()
+
+    def line(counters: LoadCounters) -> str:
+        seconds = max(time.monotonic() - started, 1e-9)
+        return (
+            f"{counters.pages + counters.failed:,}/{len(files):,} pages, {counters.quads:,} quads, "
+            f"{counters.quads / seconds:,.0f} quads/s ({counters.pages / seconds:,.1f} pages/s)"
+        )
+
+    def on_batch(counters: LoadCounters) -> None:
+        if err.is_terminal:
+            progress.update(task, rate=line(counters))
+        else:  # a log, not a terminal: one line per batch
+            err.print(f"loaded {line(counters)}", highlight=False)
+
+    columns = (*Progress.get_default_columns(), TextColumn("{task.fields[rate]}"))
+    counters = LoadCounters()
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("loading", total=len(files), rate="")
+        for result in load_files(
+            graph_store,
+            files,
+            as_of=retrieved,
+            iris=Iris(settings.base_iri),
+            page_format=chosen,
+            jobs=jobs,
+            on_batch=on_batch,
+        ):
             progress.advance(task)
             if result.error is not None:
                 failures += 1
                 err.print(f"[red]error:[/red] {escape(str(result.error))}", highlight=False)
             else:
+                counters.pages += 1
+                counters.quads += result.quads
                 table.add_row(
                     escape(result.label), result.page_format, str(result.entries), str(result.quads), result.graph
                 )
+    counters.failed = failures
+    err.print(f"loaded {line(counters)} in {time.monotonic() - started:,.1f} s", highlight=False)
     if table.row_count:
         out.print(table)
     if failures:
         raise _fail(f"{failures} of {len(files)} page(s) failed; the store is unchanged for them")
+
+
+def _cores() -> int:
+    return os.cpu_count() or 1
 
 
 def _server_token(token: str | None) -> str:

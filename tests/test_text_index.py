@@ -106,3 +106,22 @@ def test_any_text_is_a_safe_query(text: str) -> None:
     query = fts_query(text)
     assert query is None or all(part.startswith('"') and part.endswith('"*') for part in query.split(" AND "))
     assert index.search("paper", text, 5) == []  # never an FTS syntax error
+
+
+def test_an_index_file_without_the_key_table_is_emptied_for_a_rebuild(tmp_path: Path) -> None:
+    """Rows are found by rowid through the `keys` table; a file written before it existed starts empty (and
+    `GraphStore.text` rebuilds an empty index from the store)."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE VIRTUAL TABLE entities USING fts5(iri UNINDEXED, kind UNINDEXED, text)")
+        db.execute("INSERT INTO entities VALUES ('https://example.org/p', 'person', 'Ada Lovelace')")
+    db.close()
+    index = TextIndex(path)
+    assert len(index) == 0
+    index.replace_all([("https://example.org/p", "person", "Ada Lovelace"), ("https://example.org/q", "paper", "X")])
+    index.replace_all([("https://example.org/p", "person", "Ada King")])
+    assert index.search("person", "king", 5) == ["https://example.org/p"]
+    assert index.search("person", "lovelace", 5) == [] and len(index) == 1
+    index.close()
