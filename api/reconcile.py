@@ -285,9 +285,8 @@ def prepare(key: str, query: ReconQuery, index: ReconcileIndex) -> Prepared:
     pool: dict[str, float | None] = {}
     if folded:
         for kind in kinds:
-            names = index.kinds[kind]
-            for i, similarity in names.candidates(folded, DETAILED):
-                pool[names.entries[i].iri] = similarity
+            for entry, similarity in index.kinds[kind].find(folded, DETAILED):
+                pool[entry.iri] = similarity
     for iri in identified:
         entry = index.entry(iri)
         pool[iri] = name_similarity(folded, entry.texts) if folded and entry else None
@@ -310,8 +309,8 @@ def resolve_people(values: list[Any], index: ReconcileIndex) -> list[dict[str, f
         if isinstance(value, EntityValue) or text.startswith(("http://", "https://")):
             resolved.append({to_iri(text, index.base): 1.0})
             continue
-        found = names.candidates(fold(text), DETAILED)
-        resolved.append({names.entries[i].iri: s for i, s in found if s >= PERSON_NAME_MATCH})
+        found = names.find(fold(text), DETAILED)
+        resolved.append({entry.iri: s for entry, s in found if s >= PERSON_NAME_MATCH})
     return resolved
 
 
@@ -444,7 +443,7 @@ FACT_PIDS = frozenset({"year", "category", "organization", "author", "coauthor"}
 
 async def reconcile_batch(engine: Engine, index: ReconcileIndex, batch: dict[str, ReconQuery]) -> dict[str, Any]:
     """Score every query's pool (facts fetched only where a property needs them), then describe the results."""
-    prepared = [prepare(key, query, index) for key, query in batch.items()]
+    prepared = await run_in_threadpool(lambda: [prepare(key, query, index) for key, query in batch.items()])
     needs_facts = [iri for p in prepared if any(pid in FACT_PIDS for pid, _ in p.properties) for iri in p.pool]
     persons = [iri for p in prepared if p.people for iri in p.pool if _entry_kind(index, iri) == "person"]
     named = [iri for p in prepared for values in p.people.values() for r in values for iri in r]
@@ -456,7 +455,7 @@ async def reconcile_batch(engine: Engine, index: ReconcileIndex, batch: dict[str
             entry = index.entry(iri)
             if entry is not None:
                 ranked.append(score_candidate(prep, entry, facts.get(iri, Facts()), index, pairs.get(iri, set())))
-        ranked.sort(key=lambda c: (-c.score, -(index.by_iri[c.key].papers), display_name(index.by_iri[c.key]), c.key))
+        ranked.sort(key=lambda c: (-c.score, -_papers(index, c.key), _display(index, c.key), c.key))
         decide_match(ranked)  # before the cut: a runner-up beyond `limit` still makes the top ambiguous
         results.append((prep.key, ranked[: prep.limit]))
     shown = [c.key for _, ranked in results for c in ranked if c.key not in facts]
@@ -465,7 +464,8 @@ async def reconcile_batch(engine: Engine, index: ReconcileIndex, batch: dict[str
 
 
 def _candidate_json(candidate: Scored, index: ReconcileIndex, facts: Mapping[str, Facts]) -> dict[str, Any]:
-    entry = index.by_iri[candidate.key]
+    entry = index.entry(candidate.key)
+    assert entry is not None  # scored candidates are loaded entries
     return {
         "id": to_id(entry.iri, index.base),
         "name": display_name(entry),
@@ -539,6 +539,7 @@ async def extend_batch(engine: Engine, index: ReconcileIndex, query: ExtendQuery
     iris = {identifier: to_iri(identifier, index.base) for identifier in query.ids}
     people = any(p.id == "coauthors" for p in query.properties)
     tagged = any(p.id == "papers" for p in query.properties)
+    await run_in_threadpool(index.load, iris.values())
     facts = await load_facts(engine, index, list(iris.values()), people=people, lists=tagged)
     meta: list[dict[str, Any]] = []
     for prop in query.properties:
@@ -660,17 +661,7 @@ async def suggest_entity(
 ) -> JSONResponse:
     index = await current_index(request, engine)
     kinds = (kind_of_type(type, "type"),) if type else tuple(TYPES)
-    found: list[Entry] = []
-    direct = index.entry(to_iri(prefix, index.base)) if prefix.strip() else None
-    if direct is not None and direct.kind in kinds:
-        found.append(direct)
-    for kind in kinds:
-        names = index.kinds[kind]
-        found.extend(names.entries[i] for i in names.prefix(prefix, 0, cursor + SUGGEST_LIMIT))
-    ranked = list(dict.fromkeys(found))
-    if direct is None:
-        ranked.sort(key=lambda e: (not any(t.startswith(fold(prefix)) for t in e.texts), -e.papers, display_name(e)))
-    window = ranked[cursor : cursor + SUGGEST_LIMIT]
+    window = await run_in_threadpool(_suggestions, index, kinds, prefix, cursor)
     facts = await load_facts(engine, index, [e.iri for e in window], people=False)
     result = [
         {
@@ -682,6 +673,32 @@ async def suggest_entity(
         for e in window
     ]
     return JSONResponse({"result": result})
+
+
+def _suggestions(index: ReconcileIndex, kinds: tuple[str, ...], prefix: str, cursor: int) -> list[Entry]:
+    """One page of entity suggestions: an id as prefix names its entity first; then, per kind, the entities
+    holding the typed words (persons and papers in the full-text index's order, so cursor pages are stable)."""
+    found: list[Entry] = []
+    direct = index.entry(to_iri(prefix, index.base)) if prefix.strip() else None
+    if direct is not None and direct.kind in kinds:
+        found.append(direct)
+    for kind in kinds:
+        found.extend(index.kinds[kind].complete(prefix, 0, cursor + SUGGEST_LIMIT))
+    ranked = list(dict.fromkeys(found))
+    if direct is None:
+        wanted = fold(prefix)
+        ranked.sort(key=lambda e: not any(t.startswith(wanted) for t in e.texts))  # stable: kind order within
+    return ranked[cursor : cursor + SUGGEST_LIMIT]
+
+
+def _papers(index: ReconcileIndex, iri: str) -> int:
+    entry = index.entry(iri)
+    return 0 if entry is None else entry.papers
+
+
+def _display(index: ReconcileIndex, iri: str) -> str:
+    entry = index.entry(iri)
+    return iri if entry is None else display_name(entry)
 
 
 def _matches(prefix: str, *texts: str) -> bool:
@@ -717,7 +734,7 @@ async def preview(
     request: Request, engine: EngineDep, id: Annotated[str, Query(max_length=2_000, description="An entity id")]
 ) -> HTMLResponse:
     index = await current_index(request, engine)
-    entry = index.entry(to_iri(id, index.base))
+    entry = await run_in_threadpool(index.entry, to_iri(id, index.base))
     if entry is None:
         raise ApiError.not_found(f"no entity {id!r}")
     found = await load_facts(engine, index, [entry.iri], people=entry.kind == "person", lists=True)

@@ -3,9 +3,10 @@
 Two rounds of small queries, each naming its entities in a `VALUES` block (so the store starts from them):
 first the papers of the persons / organisations / categories asked about (and a person's co-authors, a
 paper's authors), then the dates, categories and organisations of all those papers. Names and titles come
-from the name index, not from the store. The IRIs written into `VALUES` are the store's own (from the
-index), each through its serializer `str(NamedNode(iri))`, never raw text; every query runs through the
-engine (time limit, caps). Rows are DISTINCT: the union default graph repeats a fact per page stating it.
+from the name index (`ReconcileIndex.load`: one query per batch of IRIs). The IRIs written into `VALUES` are
+the store's own (from the index), each through its serializer `str(NamedNode(iri))`, never raw text; every
+query runs through the engine (time limit, caps). Rows are DISTINCT: the union default graph repeats a fact
+per page stating it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from fastapi.concurrency import run_in_threadpool
 from pyoxigraph import NamedNode
 
 from scholarkg.api.query_responses import run_engine_query
@@ -132,7 +134,9 @@ async def load_facts(
     """Facts for every IRI of `iris` that the index knows, in one round of concurrent queries; `people` also
     fetches a person's co-authors, `lists` the papers of persons, organisations and categories (else counts)."""
     by_kind: dict[str, list[str]] = defaultdict(list)
-    for iri in dict.fromkeys(iris):
+    iris = list(dict.fromkeys(iris))
+    await run_in_threadpool(index.load, iris)
+    for iri in iris:
         entry = index.entry(iri)
         if entry is not None:
             by_kind[entry.kind].append(iri)
@@ -152,6 +156,9 @@ async def load_facts(
         "positions": (_POSITIONS, papers),
     }
     found = dict(zip(plan, await asyncio.gather(*(_query(engine, t, i) for t, i in plan.values())), strict=True))  # type: ignore[arg-type]
+    named = [str(r["c"]) for r in found["coauthors"]] + [str(r["paper"]) for r in found["lists"]]
+    named += [str(r["c"]) for r in found["authors"]]
+    await run_in_threadpool(index.load, named)  # names of the co-authors, papers and authors: one round
     facts: dict[str, Facts] = defaultdict(Facts)
     for iri in holders:
         facts[iri].paper_count = 0

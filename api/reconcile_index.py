@@ -1,18 +1,23 @@
-"""The reconciliation name index: every person, paper, organisation and category name, folded, in memory.
+"""The reconciliation name index: persons and papers through the full-text index, organisations and categories in
+memory.
 
-Built from the store through the engine (so under its time limit) the first time it is needed after each
-write — the engine's snapshot path tells when the store changed — and shared by all requests.
+Persons and papers (`TextNames`) are found through the full-text index beside the store
+(`loader/text_index.py`, SQLite FTS5, `engine.store.text.search`) — never by a scan of every name — and loaded
+on demand (`ReconcileIndex.load`: one engine query per batch of IRIs for names, homonym numbers and paper
+counts, cached until the next write). Candidate retrieval (`TextNames.candidates`), bounded per query:
+1. every word of the folded query (homonym numbers aside) as a word prefix, all required: the best
+   `SEARCH_LIMIT` by BM25;
+2. when that gives fewer than `FALLBACK_BELOW` (a typo: `Kurt Keutzr`, a missing or extra word): the words
+   cut to their first 3 letters, all required; then each word in full with the others cut to their first
+   letter; then each word alone — each search at most `SEARCH_LIMIT` (so at most 2 + 2 × 12 searches);
+3. the union, at most `POOL` IRIs, is loaded and scored on the whole name
+   (`reconcile_scoring.name_similarity`), best first; a candidate that only a typo-tolerant search found is
+   kept with a similarity ≥ `FUZZY_MIN` (0.7) only.
+Organisations and categories (a few thousand at most) keep the in-memory `NameIndex`: exact folded name first,
+then a token index with typo expansion (rapidfuzz, ≥ 70, same first or last letter).
 
-Candidate retrieval (`NameIndex.candidates`), bounded per query:
-1. the folded query equal to a folded name: those entries always come first;
-2. a token index: each query token that is in the vocabulary is looked up as is; a token that is not
-   (a typo: `keutzr`) is expanded to the ≤ 3 most similar vocabulary tokens with the same first or last
-   letter (rapidfuzz, ≥ 70); tokens held by more than 5 % of the entries are skipped when the query has
-   rarer ones. Entries are ranked by the IDF-weighted share of query tokens they hold, and the best
-   `POOL` are scored on the whole name (`reconcile_scoring.name_similarity`).
-
-Suggest (`NameIndex.prefix`) completes the last word of the prefix against the sorted vocabulary and
-requires the earlier words, ranked by paper count.
+Suggest (`complete`) asks the full-text index for the typed words (the last one a prefix), in its BM25 order,
+so a `cursor` pages through one stable list.
 """
 
 from __future__ import annotations
@@ -35,27 +40,20 @@ from scholarkg.queries.engine import Engine
 from scholarkg.queries.execute import ROWS_FORMAT
 
 KINDS = ("person", "paper", "organization", "category")
+TEXT_KINDS = ("person", "paper")  # served by the full-text index
 POOL = 200  # entries scored on the full name per query
+SEARCH_LIMIT = 100  # rows per full-text search
+FALLBACK_BELOW = 10  # fewer hits for all the words: also search typo-tolerant forms
+FUZZY_MIN = 0.7  # name similarity a candidate found only by a typo-tolerant search needs
+MAX_CACHED = 200_000  # loaded entries kept per index (dropped at once beyond)
+LOAD_CHUNK = 1_000  # IRIs per loading query
 MAX_QUERY_TOKENS = 12
 COMMON_SHARE = 0.05
 INDEX_MAX_ROWS = 20_000_000
 INDEX_MAX_BYTES = 4_000_000_000
 LINKS_GRAPH = "id/graph/links"
 
-_QUERIES = {
-    # DISTINCT sub-selects first: the union default graph repeats each fact once per page stating it
-    "person": """
-SELECT ?x ?name ?homonym ?papers WHERE {
-  { SELECT DISTINCT ?x WHERE { ?x a schema:Person } }
-  { SELECT DISTINCT ?x ?name WHERE { ?x schema:name ?name } }
-  OPTIONAL { SELECT DISTINCT ?x ?homonym WHERE { ?x skg:homonymNumber ?homonym } }
-  OPTIONAL { SELECT ?x (COUNT(DISTINCT ?paper) AS ?papers) WHERE { ?paper schema:author ?x } GROUP BY ?x }
-}""",
-    "paper": """
-SELECT ?x ?name WHERE {
-  { SELECT DISTINCT ?x WHERE { ?x a schema:ScholarlyArticle } }
-  { SELECT DISTINCT ?x ?name WHERE { ?x schema:name ?name } }
-}""",
+_QUERIES = {  # the kinds held in memory
     "organization": """
 SELECT ?x ?name (COUNT(DISTINCT ?paper) AS ?papers) WHERE {
   ?x a schema:Organization ; schema:identifier ?name .
@@ -155,17 +153,158 @@ class NameIndex:
         )
         return ranked[offset : offset + limit]
 
+    def find(self, query: str, limit: int) -> list[tuple[Entry, float]]:
+        return [(self.entries[i], similarity) for i, similarity in self.candidates(query, limit)]
 
-@dataclass
+    def complete(self, text: str, offset: int, limit: int) -> list[Entry]:
+        return [self.entries[i] for i in self.prefix(text, offset, limit)]
+
+
+_LOAD = """
+SELECT ?x ?type ?name ?homonym ?papers WHERE {
+  VALUES ?x { %s }
+  ?x a ?type ; schema:name ?name .
+  FILTER(?type = schema:Person || ?type = schema:ScholarlyArticle)
+  OPTIONAL { ?x skg:homonymNumber ?homonym }
+  OPTIONAL {
+    SELECT ?x (COUNT(DISTINCT ?paper) AS ?papers) WHERE { VALUES ?x { %s } ?paper schema:author ?x } GROUP BY ?x
+  }
+}"""
+_TYPE_KINDS = {"http://schema.org/Person": "person", "http://schema.org/ScholarlyArticle": "paper"}
+
+
+def _search_forms(words: list[str]) -> list[tuple[str, int]]:
+    """The typo-tolerant searches after all-words-in-full found too little (see the module docstring)."""
+    forms: list[tuple[str, int]] = [(" ".join(w[:3] for w in words), SEARCH_LIMIT)]
+    if len(words) > 1:
+        share = max(10, SEARCH_LIMIT // len(words))
+        for i, word in enumerate(words):
+            forms.append((" ".join([word, *(w[:1] for j, w in enumerate(words) if j != i)]), share))
+        forms.extend((word, share) for word in words if len(word) >= 3)
+    return forms
+
+
+class TextNames:
+    """Persons or papers: candidates from the full-text index, entries loaded through `ReconcileIndex.load`."""
+
+    def __init__(self, kind: str, index: ReconcileIndex) -> None:
+        self.kind = kind
+        self.index = index
+
+    def _search(self, text: str, limit: int) -> list[str]:
+        return self.index.engine.store.text.search(self.kind, text, limit)
+
+    def pool(self, query: str) -> tuple[list[str], set[str]]:
+        """Candidate IRIs for the folded `query` (at most `POOL`), and those that only a typo-tolerant search found."""
+        words = tokens(query)
+        named = [w for w in words if not w.isdigit()] or words  # a homonym number is scored, not searched
+        named = named[:MAX_QUERY_TOKENS]
+        if not named:
+            return [], set()
+        found = dict.fromkeys(self._search(" ".join(named), SEARCH_LIMIT))
+        direct = set(found)
+        if len(found) < FALLBACK_BELOW:
+            for form, limit in _search_forms(named):
+                found.update(dict.fromkeys(self._search(form, limit)))
+                if len(found) >= POOL:
+                    break
+        iris = list(found)[:POOL]
+        return iris, {iri for iri in iris if iri not in direct}
+
+    def find(self, query: str, limit: int) -> list[tuple[Entry, float]]:
+        """Up to `limit` (entry, name similarity) pairs for the folded `query`, best first; an entry found only by
+        a typo-tolerant search needs a name similarity of at least `FUZZY_MIN`."""
+        iris, fuzzy = self.pool(query)
+        self.index.load(iris)
+        scored = []
+        for iri in iris:
+            entry = self.index.entry(iri)
+            if entry is not None and entry.kind == self.kind:
+                similarity = name_similarity(query, entry.texts)
+                if iri not in fuzzy or similarity >= FUZZY_MIN:
+                    scored.append((entry, similarity))
+        scored.sort(key=lambda item: (-item[1], -item[0].papers, item[0].name, item[0].iri))
+        return scored[:limit]
+
+    def complete(self, text: str, offset: int, limit: int) -> list[Entry]:
+        """Entries whose names hold every word of `text`, the last as a prefix: the index's BM25 order."""
+        words = tokens(fold(text))
+        if not words:
+            return []
+        iris = self._search(" ".join(words), offset + limit)[offset:]
+        self.index.load(iris)
+        found = [self.index.entry(iri) for iri in iris]
+        return [e for e in found if e is not None and e.kind == self.kind]
+
+
 class ReconcileIndex:
-    base: str
-    kinds: dict[str, NameIndex]
-    by_iri: dict[str, Entry]
-    identifiers: dict[str, set[str]]  # identifier key (`orcid:0000-…`) → local IRIs with an accepted owl:sameAs
-    external: dict[str, list[str]]  # local IRI → its accepted external IRIs
+    """Names for reconciliation: organisations and categories in memory, persons and papers through the full-text
+    index and loaded on demand (cached until the next write), accepted links by identifier."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        memory: dict[str, NameIndex],
+        by_iri: dict[str, Entry],
+        identifiers: dict[str, set[str]],
+        external: dict[str, list[str]],
+    ) -> None:
+        self.engine = engine
+        self.base = engine.settings.base_iri
+        self.kinds: dict[str, NameIndex | TextNames] = {kind: TextNames(kind, self) for kind in TEXT_KINDS}
+        self.kinds.update(memory)
+        self._fixed = by_iri  # organisations and categories
+        self._loaded: dict[str, Entry | None] = {}  # persons and papers (None: not one)
+        self._lock = threading.Lock()
+        self.identifiers = identifiers  # identifier key (`orcid:0000-…`) → local IRIs with an accepted owl:sameAs
+        self.external = external  # local IRI → its accepted external IRIs
 
     def entry(self, iri: str) -> Entry | None:
-        return self.by_iri.get(iri)
+        """The entity `iri` names (loaded now if it was not yet)."""
+        found = self._fixed.get(iri)
+        if found is not None:
+            return found
+        with self._lock:
+            if iri in self._loaded:
+                return self._loaded[iri]
+        self.load([iri])
+        with self._lock:
+            return self._loaded.get(iri)
+
+    def load(self, iris: Iterable[str]) -> None:
+        """Load the persons and papers among `iris` not loaded yet (one engine query per `LOAD_CHUNK`)."""
+        with self._lock:
+            wanted = [i for i in dict.fromkeys(iris) if i not in self._fixed and i not in self._loaded and _loadable(i)]
+        for start in range(0, len(wanted), LOAD_CHUNK):
+            chunk = wanted[start : start + LOAD_CHUNK]
+            block = " ".join(str(NamedNode(iri)) for iri in chunk)
+            entries: dict[str, Entry | None] = dict.fromkeys(chunk)
+            for row in _rows(self.engine, _LOAD.replace("%s", block)):
+                iri, name = str(row["x"]), str(row["name"])
+                entry = entries.get(iri)
+                if entry is None:
+                    homonym = row.get("homonym")
+                    entry = entries[iri] = Entry(
+                        iri=iri,
+                        kind=_TYPE_KINDS[str(row["type"])],
+                        name=name,
+                        homonym=None if homonym is None else str(homonym),
+                        papers=int(row.get("papers") or 0),  # type: ignore[call-overload]
+                    )
+                _add_texts(entry, name)
+            with self._lock:
+                if len(self._loaded) + len(entries) > MAX_CACHED:
+                    self._loaded.clear()
+                self._loaded.update(entries)
+
+
+def _loadable(iri: str) -> bool:
+    """An IRI the store could hold (an id typed by a user may be anything)."""
+    try:
+        NamedNode(iri)
+    except ValueError:
+        return False
+    return True
 
 
 def _rows(engine: Engine, text: str) -> list[dict[str, object]]:
@@ -208,7 +347,7 @@ def identifier_key(value: str, scheme: str | None = None) -> str | None:
 
 def build_index(engine: Engine) -> ReconcileIndex:
     base = engine.settings.base_iri
-    by_kind: dict[str, list[Entry]] = {kind: [] for kind in KINDS}
+    by_kind: dict[str, list[Entry]] = {kind: [] for kind in _QUERIES}
     by_iri: dict[str, Entry] = {}
     for kind, text in _QUERIES.items():
         for row in _rows(engine, text):
@@ -245,11 +384,11 @@ def build_index(engine: Engine) -> ReconcileIndex:
         if ext not in external[local]:
             external[local].append(ext)
     return ReconcileIndex(
-        base=base,
-        kinds={kind: NameIndex(entries) for kind, entries in by_kind.items()},
-        by_iri=by_iri,
-        identifiers=dict(identifiers),
-        external=dict(external),
+        engine,
+        {kind: NameIndex(entries) for kind, entries in by_kind.items()},
+        by_iri,
+        dict(identifiers),
+        dict(external),
     )
 
 

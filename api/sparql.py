@@ -23,6 +23,7 @@ from scholarkg.api.negotiation import GRAPHS, SOLUTIONS, negotiate_format, negot
 from scholarkg.api.query_responses import query_response, run_engine_query
 from scholarkg.loader.settings import Settings
 from scholarkg.queries.engine import Engine
+from scholarkg.queries.federation import RemoteServiceError
 from scholarkg.queries.guard import ForbiddenServiceError
 from scholarkg.queries.update_dataset import UpdateDatasetConflictError, apply_update_dataset
 from scholarkg.queries.workers import QueryTimeoutError
@@ -179,6 +180,8 @@ async def _update(
         raise ApiError.forbidden(str(error), code="service-not-allowed") from None
     except QueryTimeoutError as error:  # the rehearsal on a copy ran past the limit; the store is untouched
         raise ApiError.timeout(f"the update {error}") from None
+    except RemoteServiceError as error:  # a SERVICE call failed (the gateway's reason, never the remote body)
+        raise ApiError.bad_gateway(error.endpoint, str(error)) from None
     except RuntimeError as error:  # e.g. DROP/CLEAR of a graph that does not exist, CREATE of one that does
         raise ApiError(400, "update-failed", f"the update could not be applied: {error}") from None
     except OSError as error:

@@ -152,6 +152,41 @@ def free_port() -> int:
 _PROJECTION = re.compile(r"(?is)\bSELECT\b(.*?)(?=\bWHERE\b|\{)")
 
 
+def _proc_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def _proc_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def http_export(url: str, fmt: str, pid: int) -> dict[str, Any]:
+    """`GET /export` streamed to nowhere: wall seconds, bytes, the server process's CPU seconds meanwhile and
+    its resident memory growth (sampled every ~4 MB received)."""
+    before_rss = peak_rss = _proc_rss_mb(pid)
+    before_cpu = _proc_cpu_s(pid)
+    received = sampled = 0
+    started = time.perf_counter()
+    with httpx.stream("GET", f"{url}/export", params={"format": fmt}, timeout=600) as response:
+        response.raise_for_status()
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            if received - sampled >= 4_000_000:
+                sampled = received
+                peak_rss = max(peak_rss, _proc_rss_mb(pid))
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "bytes": received,
+        "cpu_s": round(_proc_cpu_s(pid) - before_cpu, 2),
+        "rss_growth_mb": round(max(peak_rss, _proc_rss_mb(pid)) - before_rss, 1),
+    }
+
+
 def written_in(text: str, values: dict[str, str]) -> str:
     """The canned query with each parameter's IRI written into the text (the raw baseline's best case)."""
     for name, iri in values.items():
@@ -464,39 +499,68 @@ class Bench:
         triples_store = self.work / "raw-triples"
         shutil.rmtree(triples_store, ignore_errors=True)
         child("bulk-load", str(triples_store), str(nt))
+        triples = len(Store.read_only(str(triples_store)))
         rows: list[dict[str, Any]] = []
-        for fmt, ext in (("turtle", "ttl"), ("ntriples", "nt")):
-            out_a = self.work / f"a.{ext}"
-            out_b = self.work / f"b.{ext}"
-            a_runs: list[dict[str, Any]] = []
-            b_runs: list[dict[str, Any]] = []
-            for _ in range(self.args.export_repeat):
-                log(f"export {fmt}: scholarkg export vs Store.dump")
-                command = [PY, "-m", "scholarkg.cli", "export", "--format", fmt, "-o", str(out_a)]
-                a_runs.append(child("exec", "--", *command, env=env))
-                a_runs[-1]["bytes"] = out_a.stat().st_size
-                b_runs.append(child("dump", str(triples_store), ext, str(out_b)))
-            log(f"export {fmt}: rdflib (first {self.args.rdflib_triples} triples)")
-            c = child("rdflib", str(nt), ext, str(self.work / f"c.{ext}"), str(self.args.rdflib_triples))
-            a = median([r["seconds"] for r in a_runs])
-            b = median([r["seconds"] for r in b_runs])
-            mb_a = a_runs[0]["bytes"] / 1e6
-            mb_b = b_runs[0]["bytes"] / 1e6
-            rows.append(
-                {
-                    "format": fmt,
-                    "scholarkg_mb_s": round(mb_a / a, 1) if a else None,
-                    "dump_mb_s": round(mb_b / b, 1) if b else None,
-                    "rdflib_mb_s": round(c["bytes"] / 1e6 / c["seconds"], 1) if c["seconds"] else None,
-                    "speed_vs_dump": ratio(mb_a / a if a else None, mb_b / b if b else None),
-                    "speed_vs_rdflib": ratio(mb_a / a if a else None, c["bytes"] / 1e6 / c["seconds"]),
-                    "scholarkg_mb": round(mb_a, 1),
-                    "scholarkg_peak_rss_mb": max(r["peak_rss_mb"] for r in a_runs),
-                    "dump_peak_rss_mb": max(r["peak_rss_mb"] for r in b_runs),
-                    "rdflib_peak_rss_mb": c["peak_rss_mb"],
-                    "rdflib_triples": self.args.rdflib_triples,
-                }
-            )
+        process, url = self.start_server()
+        try:
+            for fmt, ext in (("turtle", "ttl"), ("ntriples", "nt")):
+                out_a = self.work / f"a.{ext}"
+                out_b = self.work / f"b.{ext}"
+                a_runs: list[dict[str, Any]] = []
+                b_runs: list[dict[str, Any]] = []
+                h_runs: list[dict[str, Any]] = []
+                for _ in range(self.args.export_repeat):
+                    log(f"export {fmt}: scholarkg export vs GET /export vs Store.dump")
+                    command = [PY, "-m", "scholarkg.cli", "export", "--format", fmt, "-o", str(out_a)]
+                    a_runs.append(child("exec", "--", *command, env=env))
+                    a_runs[-1]["bytes"] = out_a.stat().st_size
+                    h_runs.append(http_export(url, fmt, process.pid))
+                    # the same prefixes as ScholarKG's Turtle: the same bytes, so MB/s compare like for like
+                    b_runs.append(child("dump", str(triples_store), ext, str(out_b), "prefixes"))
+                log(f"export {fmt}: rdflib (first {self.args.rdflib_triples} triples)")
+                c = child("rdflib", str(nt), ext, str(self.work / f"c.{ext}"), str(self.args.rdflib_triples))
+                a = median([r["seconds"] for r in a_runs])
+                b = median([r["seconds"] for r in b_runs])
+                h = median([r["seconds"] for r in h_runs])
+                mb_a = a_runs[0]["bytes"] / 1e6
+                mb_b = b_runs[0]["bytes"] / 1e6
+                mb_h = h_runs[0]["bytes"] / 1e6
+                mb_s_c = c["bytes"] / 1e6 / c["seconds"] if c["seconds"] else None
+                cpu_a = median([r["cpu_s"] for r in a_runs])
+                cpu_b = median([r["cpu_s"] for r in b_runs])
+                cpu_h = median([r["cpu_s"] for r in h_runs])
+                rows.append(
+                    {
+                        "format": fmt,
+                        "triples": triples,
+                        "runs": len(a_runs),
+                        "scholarkg_mb_s": round(mb_a / a, 1) if a else None,
+                        "http_mb_s": round(mb_h / h, 1) if h else None,
+                        "dump_mb_s": round(mb_b / b, 1) if b else None,
+                        "rdflib_mb_s": round(mb_s_c, 1) if mb_s_c else None,
+                        "speed_vs_dump": ratio(mb_a / a if a else None, mb_b / b if b else None),
+                        "http_speed_vs_dump": ratio(mb_h / h if h else None, mb_b / b if b else None),
+                        "speed_vs_rdflib": ratio(mb_a / a if a else None, mb_s_c),
+                        "http_speed_vs_rdflib": ratio(mb_h / h if h else None, mb_s_c),
+                        # CPU seconds per run (CLI: the whole process, start-up included; HTTP: the server
+                        # process while it streams; dump: the child, opening the store included)
+                        "scholarkg_cpu_s": cpu_a,
+                        "http_server_cpu_s": cpu_h,
+                        "dump_cpu_s": cpu_b,
+                        "cpu_ratio_vs_dump": ratio(cpu_a, cpu_b),
+                        "http_cpu_ratio_vs_dump": ratio(cpu_h, cpu_b),
+                        "scholarkg_mb": round(mb_a, 1),
+                        "dump_mb": round(mb_b, 1),
+                        "http_mb": round(mb_h, 1),
+                        "scholarkg_peak_rss_mb": max(r["peak_rss_mb"] for r in a_runs),
+                        "http_server_rss_growth_mb": max(r["rss_growth_mb"] for r in h_runs),
+                        "dump_peak_rss_mb": max(r["peak_rss_mb"] for r in b_runs),
+                        "rdflib_peak_rss_mb": c["peak_rss_mb"],
+                        "rdflib_triples": self.args.rdflib_triples,
+                    }
+                )
+        finally:
+            self.stop_server(process)
         self.report["export"] = rows
 
     def run(self) -> dict[str, Any]:
@@ -607,16 +671,23 @@ def markdown(report: dict[str, Any]) -> str:
         ]
     if "export" in report:
         lines += [
-            "| export | ScholarKG | `Store.dump` | rdflib | vs dump | vs rdflib | peak RSS ours / dump / rdflib |",
-            "|---|---|---|---|---|---|---|",
+            "| export | ScholarKG CLI | `GET /export` | `Store.dump` | rdflib | CLI vs dump | HTTP vs dump | "
+            "CLI / HTTP vs rdflib | CPU s: CLI / HTTP server / dump | peak RSS: CLI / dump / rdflib; "
+            "server RSS growth |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for row in report["export"]:
             lines.append(
-                f"| {row['format']} ({_fmt(row['scholarkg_mb'])} MB) | {_fmt(row['scholarkg_mb_s'], ' MB/s')} | "
-                f"{_fmt(row['dump_mb_s'], ' MB/s')} | {_fmt(row['rdflib_mb_s'], ' MB/s')} "
-                f"(first {_fmt(row['rdflib_triples'])} triples) | {_fmt(row['speed_vs_dump'], '×')} | "
-                f"{_fmt(row['speed_vs_rdflib'], '×')} | {_fmt(row['scholarkg_peak_rss_mb'])} / "
-                f"{_fmt(row['dump_peak_rss_mb'])} / {_fmt(row['rdflib_peak_rss_mb'])} MB |"
+                f"| {row['format']} ({_fmt(row['scholarkg_mb'])} MB, {_fmt(row.get('triples'))} triples) | "
+                f"{_fmt(row['scholarkg_mb_s'], ' MB/s')} | {_fmt(row.get('http_mb_s'), ' MB/s')} | "
+                f"{_fmt(row['dump_mb_s'], ' MB/s')} ({_fmt(row.get('dump_mb'))} MB) | "
+                f"{_fmt(row['rdflib_mb_s'], ' MB/s')} (first {_fmt(row['rdflib_triples'])} triples) | "
+                f"{_fmt(row['speed_vs_dump'], '×')} | {_fmt(row.get('http_speed_vs_dump'), '×')} | "
+                f"{_fmt(row['speed_vs_rdflib'], '×')} / {_fmt(row.get('http_speed_vs_rdflib'), '×')} | "
+                f"{_fmt(row.get('scholarkg_cpu_s'))} / {_fmt(row.get('http_server_cpu_s'))} / "
+                f"{_fmt(row.get('dump_cpu_s'))} | {_fmt(row['scholarkg_peak_rss_mb'])} / "
+                f"{_fmt(row['dump_peak_rss_mb'])} / {_fmt(row['rdflib_peak_rss_mb'])} MB; "
+                f"+{_fmt(row.get('http_server_rss_growth_mb'))} MB |"
             )
         lines.append("")
     return "\n".join(lines)

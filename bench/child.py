@@ -2,7 +2,8 @@
 
     python -m bench.child exec -- scholarkg load pages/    # a command (peak RSS of its largest process)
     python -m bench.child bulk-load STORE FILE.nq           # raw pyoxigraph Store.bulk_load
-    python -m bench.child dump STORE FORMAT OUT             # raw pyoxigraph Store.dump of the default graph
+    python -m bench.child dump STORE FORMAT OUT [prefixes]  # raw pyoxigraph Store.dump of the default graph
+                                                            # (with ScholarKG's prefixes: the same bytes)
     python -m bench.child rdflib FILE.nt FORMAT OUT LIMIT   # rdflib: parse up to LIMIT triples, time serialize
 
 Prints one JSON object: seconds (wall), cpu_s (user + system; the whole child, so it includes start-up and
@@ -54,9 +55,10 @@ def main(argv: list[str]) -> None:
         store = Store.read_only(args[0])
         fmt = RdfFormat.from_extension(args[1])
         out = Path(args[2])
+        prefixes = _prefixes() if args[3:] == ["prefixes"] else None
         started = time.perf_counter()
         with out.open("wb") as handle:
-            store.dump(handle, fmt, from_graph=None if fmt.supports_datasets else _default_graph())
+            store.dump(handle, fmt, from_graph=None if fmt.supports_datasets else _default_graph(), prefixes=prefixes)
         seconds = time.perf_counter() - started
     elif task == "rdflib":
         import itertools
@@ -82,6 +84,12 @@ def main(argv: list[str]) -> None:
     if out is not None:
         result["bytes"] = out.stat().st_size
     print(json.dumps(result))
+
+
+def _prefixes() -> dict[str, str]:
+    from scholarkg.loader.vocab import PREFIXES
+
+    return dict(PREFIXES)
 
 
 def _default_graph() -> object:

@@ -339,8 +339,9 @@ class GraphStore(DatasetQueries):
     def health(self) -> dict[str, object]:
         return {"backend": self.kind}
 
-    def export(self, output: IO[bytes], rdf_format: RdfFormat, graph: NamedNode | None = None) -> None:
-        """Stream the dataset (or one graph) to `output`.
+    def export(self, output: IO[bytes] | Path, rdf_format: RdfFormat, graph: NamedNode | None = None) -> None:
+        """Stream the dataset (or one graph) to `output`: a binary file object, or a file path that pyoxigraph
+        opens and writes itself (no Python call per written block).
 
         Formats with named graphs (N-Quads, TriG, JSON-LD) write every named graph — the pages, ontology,
         taxonomy and derived graphs (links, co-author index) — but not the default graph: it is the view derived

@@ -28,7 +28,9 @@ from scholarkg.queries.binding import BindingError, bind_terms
 QUERIES_DIR = Path(__file__).parent
 ParamType = TypingLiteral["person", "paper", "category", "organization", "iri", "string", "integer", "year", "date"]
 PARAM_TYPES: tuple[str, ...] = ParamType.__args__  # type: ignore[attr-defined]
-_HEADER = re.compile(r"^#\s*(?P<key>title|description|param\s+[A-Za-z_]\w*)\s*:\s*(?P<value>.*)$")
+_HEADER = re.compile(
+    r"^#\s*(?P<key>title|description|param\s+[A-Za-z_]\w*|service-values\s+[A-Za-z_]\w*)\s*:\s*(?P<value>.*)$"
+)
 
 
 class CatalogError(ValueError):
@@ -57,6 +59,9 @@ class StoredQuery(BaseModel):
     parameters: tuple[Parameter, ...] = ()
     text: str
     read_only: bool = True
+    # `# service-values NAME: SELECT …` — a local lookup whose ?NAME values fill `VALUES ?NAME { }` inside a
+    # SERVICE group before the query runs (queries/federation.py `fill_service_values`)
+    service_values: tuple[tuple[str, str], ...] = ()
 
 
 def parse_stored_query(path: Path) -> StoredQuery:
@@ -64,6 +69,7 @@ def parse_stored_query(path: Path) -> StoredQuery:
     description: list[str] = []
     params: list[Parameter] = []
     param_lines: dict[str, int] = {}
+    service_values: list[tuple[str, str]] = []
     text = path.read_text(encoding="utf-8")
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#"):
@@ -78,6 +84,11 @@ def parse_stored_query(path: Path) -> StoredQuery:
             title = value
         elif key == "description":
             description.append(value)
+        elif key.startswith("service-values"):
+            name = key.split()[1]
+            if not re.search(rf"VALUES\s+[?$]{name}\s*\{{\s*\}}", text):
+                raise CatalogError(f"{path}:{number}: service values {name!r} need an empty 'VALUES ?{name} {{ }}'")
+            service_values.append((name, value))
         else:
             name = key.split()[1]
             if name in param_lines:
@@ -105,7 +116,12 @@ def parse_stored_query(path: Path) -> StoredQuery:
         raise CatalogError(f"{path}:{line}: canned queries are read-only; updates are not allowed")
     _check_runnable(path, text, params, param_lines)
     return StoredQuery(
-        name=path.stem, title=title, description=" ".join(description), parameters=tuple(params), text=text
+        name=path.stem,
+        title=title,
+        description=" ".join(description),
+        parameters=tuple(params),
+        text=text,
+        service_values=tuple(service_values),
     )
 
 

@@ -20,7 +20,14 @@ from scholarkg.loader.store import GraphStore, SourceInfo
 from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
 from scholarkg.queries.fast_path import InProcessQueries
-from scholarkg.queries.federation import RemoteServiceError, Routed, ServiceGateway, bind_service_variables
+from scholarkg.queries.federation import (
+    MAX_SERVICE_VALUES,
+    RemoteServiceError,
+    Routed,
+    ServiceGateway,
+    bind_service_variables,
+    fill_service_values,
+)
 from scholarkg.queries.follow import follow_links_text, parse_flag
 from scholarkg.queries.guard import check_remote_targets, mentions_remote, remote_targets, scrub_remote_message
 from scholarkg.queries.limits import check_text
@@ -247,6 +254,7 @@ class Engine:
         raw = dict(raw)
         flag = raw.pop("follow_links", None)
         bindings = self.bind(stored, raw)
+        stored = self._service_values(stored, bindings)
         if flag is None:
             return stored, bindings
         try:
@@ -261,6 +269,20 @@ class Engine:
         base = self.settings.base_iri
         text = follow_links_text(stored.text, persons, f"{base}id/graph/links", f"{base}id/person/")  # type: ignore[arg-type]
         return stored.model_copy(update={"text": text}), bindings
+
+    def _service_values(self, stored: StoredQuery, bindings: Mapping[str, Term]) -> StoredQuery:
+        """Run each `# service-values NAME:` lookup (bound like the query, capped) and write the IRIs it finds
+        into the query's empty `VALUES ?NAME { }` (inside its SERVICE group)."""
+        text = stored.text
+        for name, lookup in stored.service_values:
+            request = self.request(
+                lookup, solution_format=ROWS_FORMAT, bindings=dict(bindings), max_rows=MAX_SERVICE_VALUES
+            )
+            rows = json.loads(self.query(request).body)["rows"]
+            found = dict.fromkeys(str(row[name]) for row in rows if isinstance(row.get(name), str))
+            iris = [NamedNode(v) for v in found if v.startswith(("http://", "https://"))]
+            text = fill_service_values(text, name, iris)
+        return stored if text == stored.text else stored.model_copy(update={"text": text})
 
     def run_stored(self, stored: StoredQuery, raw: Mapping[str, str], fmt: str = ROWS_FORMAT) -> QueryResult:
         stored, bindings = self.prepare(stored, raw)
@@ -282,9 +304,13 @@ class Engine:
 
         `generated`: the server wrote the text itself from parsed RDF terms (Graph Store writes: DROP / CREATE /
         INSERT DATA), so it has no SERVICE or LOAD and skips the guard's parse."""
+        routed: Routed | None = None
         if not generated:
             check_text(text, max_chars=None, max_depth=self.settings.max_query_depth, what="update")
             check_remote_targets(text, self.settings.service_allowlist, base_iri=base_iri)
+            if not isinstance(self.store, RemoteStore) and remote_targets(text):  # the gateway's limits, as queries
+                routed = self.gateway().route(text, base_iri=base_iri, strict=True)
+                text = routed.text
         with self.write_lock:
             try:
                 if isinstance(self.store, RemoteStore):
@@ -295,12 +321,14 @@ class Engine:
                     self.store.store.update(text, base_iri=base_iri)
             except QueryTimeoutError:
                 raise
-            except (OSError, RuntimeError) as error:  # never echo what a LOAD / SERVICE endpoint answered
-                if not mentions_remote(text):
+            except (OSError, RuntimeError, SyntaxError) as error:  # never echo what a LOAD / SERVICE endpoint answered
+                self._raise_remote_failure(routed)
+                if isinstance(error, SyntaxError) or not mentions_remote(text):
                     raise
                 raise type(error)(scrub_remote_message(str(error))) from None
             finally:
                 self._forget()
+                self._release(routed)
             if self.snapshots is not None:
                 self.snapshots.refresh()
 

@@ -60,6 +60,7 @@ class RemoteServiceError(RuntimeError):
 @dataclass
 class _Call:
     endpoint: str
+    strict: bool = False  # an update's call: more rows than the cap is a failure (an update never writes a cut result)
     failure: str | None = None
     truncated: bool = False
 
@@ -91,6 +92,33 @@ def bind_service_variables(text: str, bindings: Mapping[str, object]) -> str:
                 out.append(text[last : target.start()])
                 out.append(str(term))
                 last = target.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
+MAX_SERVICE_VALUES = 1_000  # values a `# service-values` lookup may write into a SERVICE group
+
+
+def fill_service_values(text: str, name: str, terms: Iterable[NamedNode]) -> str:
+    """`text` with each empty `VALUES ?name { }` (strings and comments skipped) holding `terms`, each written by
+    its own serializer: a canned query passes locally found IRIs into its SERVICE group, so the remote endpoint
+    is asked about those only (not about everything it holds, which the row cap would cut)."""
+    data = " ".join(str(NamedNode(term.value)) for term in terms)
+    tokens = [m for m in _LEX.finditer(text) if m.lastgroup not in ("string", "comment")]
+    out: list[str] = []
+    last = 0
+    for i in range(len(tokens) - 3):
+        keyword, variable, opening, closing = tokens[i : i + 4]
+        if (
+            keyword.group(0).upper() == "VALUES"
+            and variable.lastgroup == "var"
+            and variable.group(0)[1:] == name
+            and opening.group(0) == "{"
+            and closing.group(0) == "}"
+        ):
+            out.append(text[last : opening.end()])
+            out.append(f" {data} ")
+            last = closing.start()
     out.append(text[last:])
     return "".join(out)
 
@@ -132,8 +160,9 @@ class ServiceGateway:
         self._thread.start()
 
     # -- routing -------------------------------------------------------------------------------------
-    def route(self, text: str, *, base_iri: str | None = None) -> Routed:
-        """Point every SERVICE target of `text` (already allowed by the guard) at this gateway."""
+    def route(self, text: str, *, base_iri: str | None = None, strict: bool = False) -> Routed:
+        """Point every SERVICE target of `text` (already allowed by the guard) at this gateway; `strict` (for
+        updates): a call answering more than `max_rows` rows fails instead of being cut."""
         out: list[str] = []
         routed = Routed(text="")
         last = 0
@@ -164,7 +193,7 @@ class ServiceGateway:
                     continue
                 token = secrets.token_hex(12)
                 with self._lock:
-                    self._calls[token] = _Call(endpoint)
+                    self._calls[token] = _Call(endpoint, strict=strict)
                 routed.tokens.append(token)
                 out.append(text[last : target.start()])
                 out.append(f"<{self.url}{token}>")
@@ -238,6 +267,8 @@ class ServiceGateway:
         except (ValueError, KeyError, TypeError, AssertionError):
             raise _CallFailed("the answer is not SPARQL JSON results") from None
         if len(bindings) > self.max_rows:
+            if call.strict:
+                raise _CallFailed(f"it answered more than {self.max_rows} rows (an update takes no cut result)")
             results["results"]["bindings"] = bindings[: self.max_rows]
             call.truncated = True
         return json.dumps(results).encode()

@@ -409,6 +409,8 @@ def export(
         if output is None:
             graph_store.export(sys.stdout.buffer, GRAPH_FORMATS[rdf_format], target)
             sys.stdout.buffer.flush()
+        elif isinstance(graph_store, GraphStore):
+            graph_store.export(output, GRAPH_FORMATS[rdf_format], target)  # pyoxigraph writes the file itself
         else:
             with output.open("wb") as handle:
                 graph_store.export(handle, GRAPH_FORMATS[rdf_format], target)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from pyoxigraph import Quad, RdfFormat, Store, parse
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store, parse
 
+from scholarkg.api.export import _CHUNK, stream_export
 from scholarkg.api.sources import SourceModel
-from scholarkg.loader.store import SourceInfo
+from scholarkg.loader.store import GraphStore, SourceInfo
 from tests.server_fixtures import ROOT, UPDATE_TOKEN, LiveServer, start_server, stop_server
 
 SEEDS = ROOT / "seeds"
@@ -225,3 +229,46 @@ def test_second_server_on_the_same_store_is_refused_cleanly(upload_server: LiveS
     assert second.returncode == 2
     assert f"is in use by process {upload_server.process.pid}" in second.stderr
     assert "Traceback" not in second.stderr
+
+
+def _big_view(triples: int) -> GraphStore:
+    store = GraphStore.in_memory()
+    name = NamedNode("http://schema.org/name")
+    store.store.bulk_extend(
+        Quad(NamedNode(f"{BASE}id/paper/p{i:06d}"), name, Literal(f"Paper number {i} on sparse attention"))
+        for i in range(triples)
+    )
+    return store
+
+
+def _export_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "scholarkg-export"]
+
+
+def test_stream_export_is_exactly_the_dump_in_bounded_chunks() -> None:
+    store = _big_view(20_000)
+    expected = store.store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph())
+
+    async def collect() -> list[bytes]:
+        return [chunk async for chunk in stream_export(store, "ntriples", None)]
+
+    chunks = asyncio.run(collect())
+    assert b"".join(chunks) == expected and len(expected) > 4 * _CHUNK
+    assert len(chunks) > 4 and all(len(c) < _CHUNK + 64 * 1024 for c in chunks)
+
+
+def test_stream_export_stops_the_writer_when_the_client_goes_away() -> None:
+    store = _big_view(60_000)  # ~6 MB of N-Triples: far more than the queue holds
+
+    async def first_chunk_then_leave() -> int:
+        stream = stream_export(store, "ntriples", None)
+        first = await anext(stream)  # type: ignore[arg-type]
+        await asyncio.sleep(0.2)  # the writer fills the queue and waits
+        await stream.aclose()  # type: ignore[attr-defined]
+        return len(first)
+
+    assert asyncio.run(first_chunk_then_leave()) >= _CHUNK
+    deadline = time.monotonic() + 30
+    while _export_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _export_threads() == []

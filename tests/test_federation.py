@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from scholarkg.queries.federation import bind_service_variables
+from scholarkg.queries.federation import bind_service_variables, fill_service_values
 from scripts.engines import EngineServer, start_oxigraph
 from tests.engines import require_engine
 from tests.server_fixtures import UPDATE_TOKEN, LiveServer, start_server, stop_server
@@ -27,6 +28,7 @@ SPACE = "https://w3id.org/scholarkg/id/"
 KEUTZER = SPACE + "person/kurt-keutzer-a44af0d84d"
 SEHOON_0001 = SPACE + "person/sehoon-kim-0001-dce1d3e141"
 SECRET = "internal-stack-trace-do-not-leak"
+RESULTS = "application/sparql-results+json"
 try:  # endpoint-URL allow-list entries (scheme, host, port, path): the security issue's guard
     from scholarkg.queries import allowlist as _allowlist  # noqa: F401
 
@@ -142,8 +144,8 @@ def test_local_and_remote_join_through_a_prefixed_service_name(client: httpx.Cli
 PREFIX ep: <{dblp.query_url.rsplit("/", 1)[0]}/>
 SELECT ?local ?aff WHERE {{
   ?local owl:sameAs ?dblp . FILTER(STRSTARTS(STR(?dblp), "https://dblp.org/pid/"))
-  SERVICE ep:query {{ ?dblp dblp:primaryAffiliation ?aff }}
-}} ORDER BY ?local"""
+  SERVICE ep:query {{ ?dblp dblp:primaryAffiliation ?aff FILTER(CONTAINS(?aff, "California")) }}
+}} ORDER BY ?local"""  # 3 of the endpoint's 5 persons: within the row cap
     assert rows(select(client, query)) == [
         {"local": KEUTZER, "aff": "University of California, Berkeley, USA"},
         {"local": SEHOON_0001, "aff": "University of California, Berkeley, USA"},
@@ -210,7 +212,10 @@ def test_external_profile_follows_accepted_links(client: httpx.Client, dblp: Eng
             "papers": 4,
         }
     ]
+    # the endpoint holds 5 persons, more than the row cap (3): only the linked IRI was asked about, nothing cut
+    assert response.headers["x-result-truncated"] == "false"
     homonym = client.get("/queries/external-profile", params={"author": SEHOON_0001, "endpoint": dblp.query_url})
+    assert homonym.headers["x-result-truncated"] == "false"
     assert homonym.json()["rows"] == [
         {
             "external": "https://dblp.org/pid/270/0561-1",
@@ -234,6 +239,138 @@ def test_external_profile_without_links_or_with_a_failing_endpoint(
     bad = client.get("/queries/external-profile", params={"author": "Kurt Keutzer", "endpoint": "not a url"})
     assert bad.status_code == 422
     assert bad.json()["error"]["parameter"] == "endpoint"
+
+
+def test_external_profile_sends_only_the_linked_iris(tmp_path: Path, dblp: EngineServer) -> None:
+    """The SERVICE group the endpoint receives names the author's linked dblp IRIs (a VALUES block), not a
+    pattern over every person: checked on the text a recording listener receives."""
+    received: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            received.append(parse_qs(body).get("query", [body])[0])
+            forwarded = httpx.post(
+                dblp.query_url, data={"query": received[-1]}, headers={"Accept": RESULTS}, timeout=30
+            )
+            self.send_response(forwarded.status_code)
+            self.send_header("Content-Type", RESULTS)
+            self.send_header("Content-Length", str(len(forwarded.content)))
+            self.end_headers()
+            self.wfile.write(forwarded.content)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    recorder = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    recorder.daemon_threads = True
+    threading.Thread(target=recorder.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{recorder.server_address[1]}/sparql"
+    env = {"SCHOLARKG_SERVICE_ALLOWLIST": json.dumps([allow(url)]), "SCHOLARKG_SERVICE_MAX_ROWS": "3"}
+    live = start_server(tmp_path / "store", token=UPDATE_TOKEN, env=env)
+    try:
+        with live.client() as client:
+            dblp_iri = "<https://dblp.org/pid/k/KurtKeutzer>"
+            linked = f"INSERT DATA {{ <{KEUTZER}> <http://www.w3.org/2002/07/owl#sameAs> {dblp_iri} }}"
+            assert (
+                client.post(
+                    "/sparql", content=linked, headers={"Content-Type": "application/sparql-update", **live.auth()}
+                ).status_code
+                == 204
+            )
+            response = client.get("/queries/external-profile", params={"author": KEUTZER, "endpoint": url})
+            assert response.status_code == 200, response.text
+            assert [row["papers"] for row in response.json()["rows"]] == [4]
+            assert response.headers["x-result-truncated"] == "false"
+    finally:
+        stop_server(live)
+        recorder.shutdown()
+        recorder.server_close()
+    assert len(received) == 1
+    assert "<https://dblp.org/pid/k/KurtKeutzer>" in received[0]
+    assert "VALUES" in received[0].upper()
+
+
+def test_fill_service_values() -> None:
+    text = 'SELECT * { SERVICE <http://e/> { VALUES ?x { } ?x ?p "VALUES ?x { }" } } # VALUES ?x { }'
+    filled = fill_service_values(text, "x", [NamedNode("https://dblp.org/pid/a"), NamedNode("https://d/b")])
+    assert filled == (
+        "SELECT * { SERVICE <http://e/> { VALUES ?x { <https://dblp.org/pid/a> <https://d/b> } "
+        '?x ?p "VALUES ?x { }" } } # VALUES ?x { }'
+    )
+    assert fill_service_values(text, "y", [NamedNode("http://a/")]) == text
+    assert fill_service_values("SELECT * { VALUES ?x { <http://k/> } }", "x", [NamedNode("http://a/")]) == (
+        "SELECT * { VALUES ?x { <http://k/> } }"
+    )
+
+
+# -- SERVICE inside updates (token holders): the same gateway limits --------------------------------------------
+def update(client: httpx.Client, server: LiveServer, text: str) -> httpx.Response:
+    return client.post("/sparql", content=text, headers={"Content-Type": "application/sparql-update", **server.auth()})
+
+
+def count_in(client: httpx.Client, graph: str) -> int:
+    found = rows(select(client, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))
+    return int(found[0]["n"])
+
+
+def test_update_with_service_goes_through_the_gateway(
+    client: httpx.Client, server: LiveServer, dblp: EngineServer
+) -> None:
+    graph = "https://example.org/graph/update-service-ok"
+    text = f"""PREFIX dblp: <https://dblp.org/rdf/schema#>
+INSERT {{ GRAPH <{graph}> {{ ?p dblp:orcid ?o }} }}
+WHERE {{ SERVICE <{dblp.query_url}> {{ ?p dblp:orcid ?o }} }}"""
+    response = update(client, server, text)
+    assert response.status_code == 204, response.text
+    assert count_in(client, graph) == 2  # Kurt Keutzer and Sehoon Kim 0002 have an ORCID
+
+
+def test_update_with_more_service_rows_than_the_cap_writes_nothing(
+    client: httpx.Client, server: LiveServer, dblp: EngineServer
+) -> None:
+    graph = "https://example.org/graph/update-service-cut"
+    text = f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{dblp.query_url}> {{ ?s ?p ?o }} }}"
+    response = update(client, server, text)
+    assert response.status_code == 502
+    error = response.json()["error"]
+    assert error["endpoint"] == dblp.query_url
+    assert "more than 3 rows" in error["message"]
+    assert count_in(client, graph) == 0  # an update never writes a cut result
+
+
+@pytest.mark.parametrize(("path", "reason"), [("/fail", "HTTP 500"), ("/slow", "no answer within 2 s")])
+def test_update_remote_failure_is_a_502_naming_the_endpoint_not_its_body(
+    client: httpx.Client, server: LiveServer, stub: str, path: str, reason: str
+) -> None:
+    endpoint = stub + path
+    graph = "https://example.org/graph/update-service-fail"
+    text = f"INSERT {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"
+    response = update(client, server, text)
+    assert response.status_code == 502
+    error = response.json()["error"]
+    assert error["code"] == "service-failed"
+    assert error["endpoint"] == endpoint
+    assert error["message"] == f"the SPARQL endpoint {endpoint} failed: {reason}"
+    assert SECRET not in response.text
+    assert count_in(client, graph) == 0
+
+
+@pytest.mark.skipif(not URL_ENTRIES, reason="needs endpoint-URL allow-list entries (queries/allowlist.py)")
+def test_update_service_to_a_port_not_allowed_is_refused_before_any_request(
+    client: httpx.Client, server: LiveServer
+) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        text = f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <http://127.0.0.1:{port}/query> {{ ?s ?p ?o }} }}"
+        response = update(client, server, text)
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "service-not-allowed"
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nothing ever connected
 
 
 # -- binding SERVICE variables ----------------------------------------------------------------------------------
