@@ -10,12 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from scholarkg.linking.names import normalize_title, split_homonym
-from scholarkg.loader.store import GraphStore
+from scholarkg.loader.store import GraphStore, term_value
 from scholarkg.loader.text import normalize_key
-
-
-def _value(term: object) -> str:
-    return term.value if hasattr(term, "value") else str(term)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -69,39 +65,41 @@ def read_local(store: GraphStore) -> LocalGraph:
         """SELECT ?p (SAMPLE(?t) AS ?title) (MIN(?d) AS ?date) WHERE {
              ?p a schema:ScholarlyArticle ; schema:name ?t OPTIONAL { ?p schema:datePublished ?d } } GROUP BY ?p"""
     ):
-        date = None if row["date"] is None else _value(row["date"])
+        date = None if row["date"] is None else term_value(row["date"])
         year = int(date[:4]) if date and re.match(r"^\d{4}", date) else None
-        papers[_value(row["p"])] = LocalPaper(_value(row["p"]), _value(row["title"]), year)
+        papers[term_value(row["p"])] = LocalPaper(term_value(row["p"]), term_value(row["title"]), year)
     persons: dict[str, LocalPerson] = {}
     for row in store.select(
         """SELECT ?x (SAMPLE(?n) AS ?name) (SAMPLE(?h) AS ?homonym) WHERE {
              ?x a schema:Person ; schema:name ?n OPTIONAL { ?x skg:homonymNumber ?h } } GROUP BY ?x"""
     ):
-        persons[_value(row["x"])] = LocalPerson(
-            _value(row["x"]), _value(row["name"]), None if row["homonym"] is None else _value(row["homonym"])
+        persons[term_value(row["x"])] = LocalPerson(
+            term_value(row["x"]),
+            term_value(row["name"]),
+            None if row["homonym"] is None else term_value(row["homonym"]),
         )
     for row in store.select(
         """SELECT DISTINCT ?paper ?person ?pos WHERE {
              ?e skg:describes ?paper ; skg:authorship ?a . ?a skg:person ?person ; skg:position ?pos }"""
     ):
-        paper, person, position = _value(row["paper"]), _value(row["person"]), int(_value(row["pos"]))
+        paper, person, position = term_value(row["paper"]), term_value(row["person"]), int(term_value(row["pos"]))
         if paper in papers:
             papers[paper].authors.setdefault(position, person)
     for row in store.select("SELECT DISTINCT ?paper ?person WHERE { ?paper schema:author ?person }"):
-        paper, person = _value(row["paper"]), _value(row["person"])
+        paper, person = term_value(row["paper"]), term_value(row["person"])
         if person in persons and paper in papers:
             persons[person].papers.add(paper)
     for row in store.select(
         """SELECT DISTINCT ?person ?c WHERE {
              { ?paper schema:author ?person ; schema:about ?c } UNION { ?person skg:primaryCategory ?c } }"""
     ):
-        if _value(row["person"]) in persons:
-            persons[_value(row["person"])].categories.add(_value(row["c"]))
+        if term_value(row["person"]) in persons:
+            persons[term_value(row["person"])].categories.add(term_value(row["c"]))
     for row in store.select(
         """SELECT DISTINCT ?person ?g WHERE { GRAPH ?g { ?person a schema:Person } ?g a skg:SourcePage }"""
     ):
-        if _value(row["person"]) in persons:
-            persons[_value(row["person"])].sources.add(_value(row["g"]))
+        if term_value(row["person"]) in persons:
+            persons[term_value(row["person"])].sources.add(term_value(row["g"]))
     by_title: dict[str, list[str]] = defaultdict(list)
     for paper in papers.values():
         by_title[normalize_title(paper.title)].append(paper.iri)

@@ -22,7 +22,7 @@ from scholarkg.linking.model import (
     links_graph,
     now,
 )
-from scholarkg.loader.store import GraphStore
+from scholarkg.loader.store import GraphStore, term_value
 from scholarkg.loader.vocab import rdf
 
 
@@ -43,12 +43,8 @@ class MergeReport:
         return self.added + self.updated
 
 
-def _value(term: object) -> str:
-    return term.value if hasattr(term, "value") else str(term)  # type: ignore[no-any-return]
-
-
 def _datetime(term: object) -> dt.datetime:
-    return dt.datetime.fromisoformat(_value(term).replace("Z", "+00:00"))
+    return dt.datetime.fromisoformat(term_value(term).replace("Z", "+00:00"))
 
 
 def read_links(store: GraphStore, base: str) -> dict[str, Link]:
@@ -70,16 +66,16 @@ def read_links(store: GraphStore, base: str) -> dict[str, Link]:
               OPTIONAL {{ ?ev skg:evidenceEntity|skg:evidenceText ?value }} OPTIONAL {{ ?ev skg:ordinal ?ordinal }}
               OPTIONAL {{ ?ev skg:line ?line }} }} }}"""
     ):
-        number = int(_value(row["ev"]).rsplit("/", 1)[-1])
-        evidence.setdefault(_value(row["link"]), []).append(
+        number = int(term_value(row["ev"]).rsplit("/", 1)[-1])
+        evidence.setdefault(term_value(row["link"]), []).append(
             (
                 number,
                 Evidence(
-                    kind=_value(row["ekind"]),
-                    comment=_value(row["comment"]),
-                    value=None if row["value"] is None else _value(row["value"]),
-                    ordinal=None if row["ordinal"] is None else int(_value(row["ordinal"])),
-                    line=None if row["line"] is None else int(_value(row["line"])),
+                    kind=term_value(row["ekind"]),
+                    comment=term_value(row["comment"]),
+                    value=None if row["value"] is None else term_value(row["value"]),
+                    ordinal=None if row["ordinal"] is None else int(term_value(row["ordinal"])),
+                    line=None if row["line"] is None else int(term_value(row["line"])),
                 ),
             )
         )
@@ -88,23 +84,23 @@ def read_links(store: GraphStore, base: str) -> dict[str, Link]:
         f"""SELECT ?link ?src ?file ?sha WHERE {{ GRAPH {graph} {{ ?link a skg:Link ; prov:wasDerivedFrom ?src .
               OPTIONAL {{ ?src skg:sha256 ?sha }} OPTIONAL {{ ?src skg:fileName ?file }} }} }} ORDER BY ?src"""
     ):
-        sources.setdefault(_value(row["link"]), []).append(
+        sources.setdefault(term_value(row["link"]), []).append(
             LinkSource(
-                iri=_value(row["src"]),
-                file_name=None if row["file"] is None else _value(row["file"]),
-                sha256=None if row["sha"] is None else _value(row["sha"]),
+                iri=term_value(row["src"]),
+                file_name=None if row["file"] is None else term_value(row["file"]),
+                sha256=None if row["sha"] is None else term_value(row["sha"]),
             )
         )
     links: dict[str, Link] = {}
     for row in rows:
-        node = _value(row["link"])
+        node = term_value(row["link"])
         links[node.removeprefix(prefix)] = Link(
-            subject=_value(row["s"]),
-            object=_value(row["o"]),
-            kind=_value(row["kind"]),
-            method=_value(row["method"]),
-            score=float(_value(row["score"])),
-            status=_value(row["status"]),
+            subject=term_value(row["s"]),
+            object=term_value(row["o"]),
+            kind=term_value(row["kind"]),
+            method=term_value(row["method"]),
+            score=float(term_value(row["score"])),
+            status=term_value(row["status"]),
             evidence=tuple(e for _, e in sorted(evidence.get(node, []), key=lambda pair: pair[0])),
             sources=tuple(sources.get(node, [])),
             generated=_datetime(row["generated"]),
@@ -215,7 +211,7 @@ def names_of(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
     rows = store.select(
         f"SELECT ?x (SAMPLE(?n) AS ?name) WHERE {{ VALUES ?x {{ {values} }} ?x schema:name ?n }} GROUP BY ?x"
     )
-    return {_value(r["x"]): _value(r["name"]) for r in rows if r["name"] is not None}
+    return {term_value(r["x"]): term_value(r["name"]) for r in rows if r["name"] is not None}
 
 
 def known_identifiers(store: GraphStore, base: str, *, exclude_sha256: str | None = None) -> dict[str, str]:

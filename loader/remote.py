@@ -3,13 +3,15 @@
 `RemoteStore` implements the same interface as the embedded `GraphStore` (loader/store.py), so the loader,
 the CLI and the API use either. Engines differ; each difference is handled here, explicitly:
 
-- Oxigraph server's default graph is not the union of the graphs: queries ask for `union-default-graph`.
+- Oxigraph server's default graph is separate from the named graphs: ScholarKG keeps the deduplicated view
+  in it (as in the embedded store), around every Graph Store write.
 - Virtuoso's default graph is the union of every graph, its ~2,500 system triples included: counts and
   dataset-wide reads are scoped to ScholarKG's own graphs (the ontology graph and graphs under the base IRI).
 - Virtuoso refuses `INSERT DATA` without `GRAPH` (SP031): the store never sends one; a user's update that
   does gets a clear `RemoteUpdateError` naming the fix.
 - Virtuoso cuts results at `ResultSetMaxRows` and says so only in `X-SPARQL-MaxRows`: such a result is
-  reported as truncated (never as complete); exports page through graphs with ORDER BY + OFFSET instead.
+  reported as truncated (never as complete); ScholarKG's own whole-graph and dataset-wide reads page below the
+  cut by keyset (`_select_pages`: no OFFSET, which Virtuoso refuses to sort past MaxSortedTopRows).
 - Virtuoso may answer a timeout with `206 Partial Content`: reported as a query timeout.
 - Virtuoso 7.2 answers ASK as a one-row `__ASK_RETVAL` result set: turned back into a boolean.
 """
@@ -42,12 +44,22 @@ from pyoxigraph import (
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH
 from scholarkg.loader.settings import Settings
-from scholarkg.loader.store import VIEW_SOURCE_KINDS, DatasetQueries, UnknownSourceError, _value, is_view_source
+from scholarkg.loader.store import (
+    REBUILD_VIEW,
+    VIEW_SOURCE_KINDS,
+    DatasetQueries,
+    UnknownSourceError,
+    is_view_source,
+    term_value,
+    unview_operation,
+)
 from scholarkg.loader.text_index import TextIndex
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
 
 SPARQL_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
+# The graphs that feed the view: each types itself as a view source (loader/store.py).
+_VIEW_SOURCES = "GRAPH ?g { ?g a ?kind } VALUES ?kind { " + " ".join(VIEW_SOURCE_KINDS) + " }"
 PAGE_ROWS = 1000  # rows per page when reading whole graphs (below Virtuoso's smallest sensible ResultSetMaxRows)
 ASK_COLUMN = "__ASK_RETVAL"
 
@@ -216,15 +228,6 @@ class RemoteStore(DatasetQueries):
         embedded store. Other engines (Virtuoso: the default graph is the union of all graphs) have none."""
         return self.engine == "oxigraph"
 
-    def _unview(self, graph: NamedNode) -> str:
-        """Delete from the view the triples of `graph` that no other view source states (before it changes)."""
-        kinds = ", ".join(VIEW_SOURCE_KINDS)
-        return (
-            f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }}\n"
-            f"  FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} FILTER(?h != {graph})\n"
-            f"    FILTER EXISTS {{ GRAPH ?h {{ ?h a ?kind }} FILTER(?kind IN ({kinds})) }} }} }}"
-        )
-
     def view_missing(self) -> bool:
         """Pages are loaded but the view is empty (written before the view existed, or by another tool)."""
         if not self.keeps_view or not self.select("SELECT ?g WHERE { GRAPH ?g { ?g a skg:SourcePage } } LIMIT 1"):
@@ -233,14 +236,11 @@ class RemoteStore(DatasetQueries):
 
     def rebuild_view(self) -> None:
         """Recompute the view as the distinct union of the view sources."""
-        self.update(
-            f"CLEAR DEFAULT ;\nINSERT {{ ?s ?p ?o }} WHERE {{ GRAPH ?h {{ ?h a ?kind }} "
-            f"VALUES ?kind {{ {' '.join(VIEW_SOURCE_KINDS)} }} GRAPH ?h {{ ?s ?p ?o }} }}"
-        )
+        self.update(f"CLEAR DEFAULT ;\n{REBUILD_VIEW}")
 
     # -- queries -------------------------------------------------------------------------------------
     def _dataset_params(
-        self, text: str, default_graphs: Iterable[str], named_graphs: Iterable[str], union: bool
+        self, text: str, default_graphs: Iterable[str], named_graphs: Iterable[str]
     ) -> list[tuple[str, str]]:
         params: list[tuple[str, str]] = [("query", text)]
         params += [("default-graph-uri", g) for g in default_graphs]
@@ -258,12 +258,11 @@ class RemoteStore(DatasetQueries):
         named_graphs: Iterable[str] = (),
         graph_result: bool = False,
         timeout: float | None = None,
-        union: bool = True,
     ) -> RemoteAnswer:
         """POST one query (form-encoded: Virtuoso 7.2 hangs on `application/sparql-query` bodies); parse it."""
         accept = f"{N_TRIPLES}, text/plain;q=0.5" if graph_result else SPARQL_JSON
         limit = timeout or self.settings.query_timeout
-        params = self._dataset_params(text, default_graphs, named_graphs, union)
+        params = self._dataset_params(text, default_graphs, named_graphs)
         if self.engine == "virtuoso":
             params.append(("timeout", str(int(limit * 1000))))
         try:
@@ -339,12 +338,12 @@ class RemoteStore(DatasetQueries):
             got = [{n: row[n] for n in names} for row in answer.result]  # type: ignore[union-attr]
             if len(got) < page:
                 return rows + got
-            last = _value(got[-1][key])
-            kept = [r for r in got if _value(r[key]) != last]
+            last = term_value(got[-1][key])
+            kept = [r for r in got if term_value(r[key]) != last]
             if not kept:
                 raise RemoteStoreError(f"more than {page} rows share ?{key} = {last}: raise the engine's row cut")
             rows.extend(kept)
-            after = _value(kept[-1][key])
+            after = term_value(kept[-1][key])
 
     def _scope(self, variable: str = "?g") -> str:
         """FILTER keeping ScholarKG's graphs only (Virtuoso's union includes its system graphs)."""
@@ -364,33 +363,9 @@ class RemoteStore(DatasetQueries):
         return bool(self.select(f"SELECT ?s WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }} LIMIT 1"))
 
     def graph_triples(self, graph: NamedNode) -> list[Triple]:
-        """Every triple of one graph, read in pages by subject (keyset: `STR(?s) > last`, no OFFSET) smaller
-        than the engine's row cut (Virtuoso's ResultSetMaxRows; its sorted-TOP limit forbids large OFFSETs). A
-        full page may end inside a subject: its last subject is dropped and read again with the next page. A
-        page that comes back cut is re-read with the engine's own limit."""
-        triples: list[Triple] = []
-        page, after = PAGE_ROWS, None
-        while True:
-            keyset = "" if after is None else f"FILTER(STR(?s) > {Literal(after)})"
-            answer = self.ask_engine(
-                f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} {keyset} }} ORDER BY STR(?s) LIMIT {page}"
-            )
-            if answer.truncated:
-                smaller = min(page, answer.engine_max_rows or page) - 1
-                if smaller < 1:
-                    raise RemoteStoreError("the remote store cuts every result: check its ResultSetMaxRows")
-                page = smaller
-                continue
-            rows = [Triple(r["s"], r["p"], r["o"]) for r in answer.result]  # type: ignore[union-attr]
-            if len(rows) < page:
-                triples.extend(rows)
-                return triples
-            last = rows[-1].subject.value
-            kept = [t for t in rows if t.subject.value != last]
-            if not kept:
-                raise RemoteStoreError(f"{last} has more than {page} triples in {graph.value}: raise the row cut")
-            triples.extend(kept)
-            after = kept[-1].subject.value
+        """Every triple of one graph, in keyset pages by subject below the engine's row cut."""
+        rows = self._select_pages(f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}", None)
+        return [Triple(r["s"], r["p"], r["o"]) for r in rows]  # type: ignore[arg-type]
 
     def quads(self) -> Iterator[Quad]:
         """Every quad of ScholarKG's graphs, graph by graph (streams from the engine)."""
@@ -410,8 +385,8 @@ class RemoteStore(DatasetQueries):
                 "SELECT DISTINCT ?e ?type ?name WHERE { ?e a ?type ; schema:name ?name "
                 "VALUES ?type { schema:Person schema:ScholarlyArticle } }"
             ):
-                kind = "person" if _value(row["type"]) == "http://schema.org/Person" else "paper"
-                names.setdefault((_value(row["e"]), kind), []).append(_value(row["name"]))
+                kind = "person" if term_value(row["type"]) == "http://schema.org/Person" else "paper"
+                names.setdefault((term_value(row["e"]), kind), []).append(term_value(row["name"]))
             text = TextIndex()
             text.replace_all((iri, kind, "\n".join(sorted(set(v)))) for (iri, kind), v in names.items())
             self._text = text
@@ -421,9 +396,7 @@ class RemoteStore(DatasetQueries):
         """The distinct triples of the view sources (pages, ontology, taxonomy, links)."""
         if self.keeps_view:
             return [Triple(r["s"], r["p"], r["o"]) for r in self.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")]
-        rows = self.select(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g a ?kind } VALUES ?kind { %s } }" % " ".join(VIEW_SOURCE_KINDS)  # noqa: UP031
-        )
+        rows = self.select(f"SELECT DISTINCT ?g WHERE {{ {_VIEW_SOURCES} }}")
         seen: dict[Triple, None] = {}
         for row in rows:
             seen.update(dict.fromkeys(self.graph_triples(row["g"])))  # type: ignore[arg-type]
@@ -432,7 +405,10 @@ class RemoteStore(DatasetQueries):
     def view_size(self) -> int:
         if self.keeps_view:
             return self.count("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        return len(list(self.view_triples()))
+        return self.count(  # the distinct triples of the view sources, counted by the engine
+            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { "
+            f"{_VIEW_SOURCES} GRAPH ?g {{ ?s ?p ?o }} }} }}"
+        )
 
     # -- writing -------------------------------------------------------------------------------------
     def _require_store_url(self) -> str:
@@ -448,7 +424,7 @@ class RemoteStore(DatasetQueries):
         url = self._require_store_url()
         quads = list(quads)
         if self.keeps_view:
-            self.update(self._unview(graph))
+            self.update(unview_operation(graph))
         if any(q.graph_name != graph for q in quads):
             raise ValueError(f"every quad must be in graph {graph}")
         if any(isinstance(term, BlankNode) for q in quads for term in (q.subject, q.object)):
@@ -477,7 +453,7 @@ class RemoteStore(DatasetQueries):
         self._text = None  # rebuilt on the next search
         url = self._require_store_url()
         if self.keeps_view:
-            self.update(self._unview(graph))
+            self.update(unview_operation(graph))
         response = self.client.delete(
             url, params={"graph": graph.value}, auth=self.write_auth or httpx.USE_CLIENT_DEFAULT
         )

@@ -112,7 +112,7 @@ _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 BATCH_MARKER = NamedNode("urn:scholarkg:batch")
 
 
-def _unview(graph: NamedNode) -> str:
+def unview_operation(graph: NamedNode) -> str:
     """Delete from the default graph the triples of `graph` that no other view source states.
 
     Shaped for Oxigraph's planner: the other graphs stating a triple are found by index lookup (s p o bound),
@@ -130,7 +130,11 @@ def replace_operations(graph: NamedNode, quads: Iterable[Quad]) -> list[str]:
     """The SPARQL Update operations that replace `graph` by `quads` and keep the default-graph view exact."""
     quads = list(quads)
     lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-    operations = [_unview(graph), f"DROP SILENT GRAPH {graph}", f"INSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}"]
+    operations = [
+        unview_operation(graph),
+        f"DROP SILENT GRAPH {graph}",
+        f"INSERT DATA {{ GRAPH {graph} {{\n{lines}\n}} }}",
+    ]
     if is_view_source(graph, quads):
         operations.append(f"ADD SILENT {graph} TO DEFAULT")
     return operations
@@ -144,7 +148,7 @@ def is_view_source(graph: NamedNode, quads: Iterable[Quad]) -> bool:
 
 
 def remove_operations(graph: NamedNode) -> list[str]:
-    return [_unview(graph), f"DROP GRAPH {graph}"]
+    return [unview_operation(graph), f"DROP GRAPH {graph}"]
 
 
 REBUILD_VIEW = (
@@ -182,13 +186,13 @@ class DatasetQueries:
         )
         return [
             SourceInfo(
-                graph=_value(r["g"]),
-                file_name=_value(r["file"]),
-                page_format=_value(r["format"]),
-                sha256=_value(r["sha"]),
-                retrieved_on=_value(r["date"]),
-                entries=int(_value(r["entries"])),
-                triples=int(_value(r["triples"])),
+                graph=term_value(r["g"]),
+                file_name=term_value(r["file"]),
+                page_format=term_value(r["format"]),
+                sha256=term_value(r["sha"]),
+                retrieved_on=term_value(r["date"]),
+                entries=int(term_value(r["entries"])),
+                triples=int(term_value(r["triples"])),
             )
             for r in rows
         ]
@@ -202,7 +206,7 @@ class DatasetQueries:
 
     def count(self, query: str) -> int:
         rows = self.select(query)
-        return int(_value(rows[0]["n"])) if rows else 0
+        return int(term_value(rows[0]["n"])) if rows else 0
 
     def stats(self) -> dict[str, int]:
         counts = {
@@ -363,5 +367,6 @@ class GraphStore(DatasetQueries):
             self.store.dump(output, rdf_format, from_graph=DefaultGraph(), prefixes=prefixes)
 
 
-def _value(term: object) -> str:
+def term_value(term: object) -> str:
+    """An RDF term's lexical value (an IRI's string, a literal's text); anything else as `str`."""
     return term.value if hasattr(term, "value") else str(term)  # type: ignore[no-any-return]

@@ -26,7 +26,6 @@ from pyoxigraph import (
 
 from scholarkg.loader.vocab import PREFIXES
 from scholarkg.queries.binding import BindingError, bind_terms
-from scholarkg.queries.guard import _TOKEN
 from scholarkg.queries.results import (
     GRAPH_FORMATS,
     SOLUTION_FORMATS,
@@ -136,11 +135,6 @@ def run_query(store: Store, request: QueryRequest) -> QueryResult:
         truncated=serialized.truncated,
         seconds=time.perf_counter() - started,
     )
-
-
-def names_dataset(text: str) -> bool:
-    """True when the query has a FROM or FROM NAMED clause (a lexical scan: strings and comments skipped)."""
-    return any(m.lastgroup == "word" and m.group(0).upper() == "FROM" for m in _TOKEN.finditer(text))
 
 
 def _serialize(

@@ -25,7 +25,6 @@ from scholarkg.queries.execute import (
     QueryResult,
     QuerySyntaxError,
     _rows_json,
-    names_dataset,
 )
 from scholarkg.queries.results import serialize_boolean, serialize_graph, serialize_solutions
 from scholarkg.queries.workers import QueryTimeoutError
@@ -98,7 +97,6 @@ def run_remote_query(store: RemoteStore, request: QueryRequest, timeout: float) 
             named_graphs=request.named_graphs,
             graph_result=kind == "graph",
             timeout=timeout,
-            union=not names_dataset(request.text),  # else the query's own FROM / FROM NAMED decide
         )
     except RemoteTimeoutError:
         raise QueryTimeoutError(timeout) from None
