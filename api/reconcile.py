@@ -285,7 +285,7 @@ def prepare(key: str, query: ReconQuery, index: ReconcileIndex) -> Prepared:
     pool: dict[str, float | None] = {}
     if folded:
         for kind in kinds:
-            for entry, similarity in index.kinds[kind].find(folded, DETAILED):
+            for entry, similarity in index.kinds[kind].find(folded, DETAILED, thorough=bool(props)):
                 pool[entry.iri] = similarity
     for iri in identified:
         entry = index.entry(iri)

@@ -7,9 +7,12 @@ on demand (`ReconcileIndex.load`: one engine query per batch of IRIs for names, 
 counts, cached until the next write). Candidate retrieval (`TextNames.candidates`), bounded per query:
 1. every word of the folded query (homonym numbers aside) as a word prefix, all required: the best
    `SEARCH_LIMIT` by BM25;
-2. when that gives fewer than `FALLBACK_BELOW` (a typo: `Kurt Keutzr`, a missing or extra word): the words
-   cut to their first 3 letters, all required; then each word in full with the others cut to their first
-   letter; then each word alone — each search at most `SEARCH_LIMIT` (so at most 2 + 2 × 12 searches);
+2. when that gives fewer than `FALLBACK_BELOW` and none of them has exactly the query's name (unless the
+   query has properties, which may prefer a near name) (a typo:
+   `Kurt Keutzr`, a missing or extra word): the words cut to their first 3 letters, all required; then (up
+   to `SHORT_QUERY` words) each word in full with the others cut to their first letter; then all the words
+   but one (a misspelt or replaced word in a title) — each search at most
+   `SEARCH_LIMIT` (so at most 2 + 2 × 12 searches);
 3. the union, at most `POOL` IRIs, is loaded and scored on the whole name
    (`reconcile_scoring.name_similarity`), best first; a candidate that only a typo-tolerant search found is
    kept with a similarity ≥ `FUZZY_MIN` (0.7) only.
@@ -44,6 +47,7 @@ TEXT_KINDS = ("person", "paper")  # served by the full-text index
 POOL = 200  # entries scored on the full name per query
 SEARCH_LIMIT = 100  # rows per full-text search
 FALLBACK_BELOW = 10  # fewer hits for all the words: also search typo-tolerant forms
+SHORT_QUERY = 4  # words: up to this many, also search each word with the others' first letters
 FUZZY_MIN = 0.7  # name similarity a candidate found only by a typo-tolerant search needs
 MAX_CACHED = 200_000  # loaded entries kept per index (dropped at once beyond)
 LOAD_CHUNK = 1_000  # IRIs per loading query
@@ -153,7 +157,7 @@ class NameIndex:
         )
         return ranked[offset : offset + limit]
 
-    def find(self, query: str, limit: int) -> list[tuple[Entry, float]]:
+    def find(self, query: str, limit: int, *, thorough: bool = False) -> list[tuple[Entry, float]]:
         return [(self.entries[i], similarity) for i, similarity in self.candidates(query, limit)]
 
     def complete(self, text: str, offset: int, limit: int) -> list[Entry]:
@@ -178,9 +182,10 @@ def _search_forms(words: list[str]) -> list[tuple[str, int]]:
     forms: list[tuple[str, int]] = [(" ".join(w[:3] for w in words), SEARCH_LIMIT)]
     if len(words) > 1:
         share = max(10, SEARCH_LIMIT // len(words))
-        for i, word in enumerate(words):
-            forms.append((" ".join([word, *(w[:1] for j, w in enumerate(words) if j != i)]), share))
-        forms.extend((word, share) for word in words if len(word) >= 3)
+        if len(words) <= SHORT_QUERY:  # a name: one-letter prefixes are selective enough, costly in a long title
+            for i, word in enumerate(words):
+                forms.append((" ".join([word, *(w[:1] for j, w in enumerate(words) if j != i)]), share))
+        forms.extend((" ".join(words[:i] + words[i + 1 :]), share) for i in range(len(words)))  # all but one
     return forms
 
 
@@ -194,7 +199,7 @@ class TextNames:
     def _search(self, text: str, limit: int) -> list[str]:
         return self.index.engine.store.text.search(self.kind, text, limit)
 
-    def pool(self, query: str) -> tuple[list[str], set[str]]:
+    def pool(self, query: str, *, thorough: bool = False) -> tuple[list[str], set[str]]:
         """Candidate IRIs for the folded `query` (at most `POOL`), and those that only a typo-tolerant search found."""
         words = tokens(query)
         named = [w for w in words if not w.isdigit()] or words  # a homonym number is scored, not searched
@@ -203,7 +208,7 @@ class TextNames:
             return [], set()
         found = dict.fromkeys(self._search(" ".join(named), SEARCH_LIMIT))
         direct = set(found)
-        if len(found) < FALLBACK_BELOW:
+        if len(found) < FALLBACK_BELOW and (thorough or not self._has_exact(query, list(found))):
             for form, limit in _search_forms(named):
                 found.update(dict.fromkeys(self._search(form, limit)))
                 if len(found) >= POOL:
@@ -211,10 +216,17 @@ class TextNames:
         iris = list(found)[:POOL]
         return iris, {iri for iri in iris if iri not in direct}
 
-    def find(self, query: str, limit: int) -> list[tuple[Entry, float]]:
+    def _has_exact(self, query: str, iris: list[str]) -> bool:
+        """Whether one of `iris` has exactly the folded `query` as a name (then no typo-tolerant search)."""
+        self.index.load(iris)
+        return any(e is not None and query in e.texts for e in map(self.index.entry, iris))
+
+    def find(self, query: str, limit: int, *, thorough: bool = False) -> list[tuple[Entry, float]]:
         """Up to `limit` (entry, name similarity) pairs for the folded `query`, best first; an entry found only by
-        a typo-tolerant search needs a name similarity of at least `FUZZY_MIN`."""
-        iris, fuzzy = self.pool(query)
+        a typo-tolerant search needs a name similarity of at least `FUZZY_MIN`. `thorough` (a query with
+        properties, which may rank a near name above the exact one): the typo-tolerant searches run even when
+        a name equals the query."""
+        iris, fuzzy = self.pool(query, thorough=thorough)
         self.index.load(iris)
         scored = []
         for iri in iris:

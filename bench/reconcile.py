@@ -62,6 +62,7 @@ def load(store: GraphStore, files: list[Path]) -> int:
         total += len(quads)
     store.flush()
     store.rebuild_view()  # the default graph (the deduplicated view every query reads) from the pages' graphs
+    store.text.rebuild(store.store)  # and the full-text index from it (bulk writes bypass both)
     return total
 
 
