@@ -709,6 +709,7 @@ class Corpus:
         out.mkdir(parents=True, exist_ok=True)
         numbers = {"profile": 0, "cluster": 0, "listing": 0}
         appearances = [0] * len(self.papers)
+        shown: set[int] = set()  # authors whose name some page prints (listings print only a count)
         total_bytes = 0
         for kind, papers, owner in self.plan():
             if kind == "listing":
@@ -722,11 +723,17 @@ class Corpus:
             total_bytes += len(data)
             for paper in papers:
                 appearances[paper] += 1
-        summary = self.summary(numbers, appearances, total_bytes)
+            if owner is not None:
+                cut = PROFILE_NAMES_SHOWN if kind == "profile" else CLUSTER_NAMES_SHOWN
+                shown.add(owner)
+                shown.update(a for paper in papers for a in self.papers[paper].authors[:cut])
+        summary = self.summary(numbers, appearances, total_bytes, shown)
         (out / "corpus.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         return summary
 
-    def summary(self, pages: dict[str, int], appearances: list[int], total_bytes: int) -> dict[str, object]:
+    def summary(
+        self, pages: dict[str, int], appearances: list[int], total_bytes: int, shown: set[int]
+    ) -> dict[str, object]:
         ranked = sorted((a for a in self.authors if a.papers), key=lambda a: (-len(a.papers), a.index))
 
         def describe(author: Author) -> dict[str, object]:
@@ -741,7 +748,9 @@ class Corpus:
             }
 
         p99 = ranked[min(len(ranked) - 1, len(ranked) // 100)]
-        one_paper = next((a for a in reversed(ranked) if len(a.papers) == 1 and not a.homonym), ranked[-1])
+        one_paper = next(
+            (a for a in reversed(ranked) if len(a.papers) == 1 and not a.homonym and a.index in shown), ranked[-1]
+        )
         return {
             "papers": len(self.papers),
             "authors": len(ranked),

@@ -116,6 +116,35 @@ def test_repeated_papers_merge_into_one_node(corpus: tuple[Path, dict[str, objec
     assert int(count[0]["n"].value) == prolific["papers"]
 
 
+def test_every_author_chosen_for_queries_is_printed_and_loaded(
+    corpus: tuple[Path, dict[str, object]], loaded: GraphStore
+) -> None:
+    """The benchmark queries these three people: each must be a person in the store (a name some page prints,
+    not one hidden behind `et al.`), with exactly the papers the summary says."""
+    _, summary = corpus
+    chosen = summary["authors_for_queries"]
+    assert isinstance(chosen, dict)
+    for role, author in chosen.items():
+        iri = Iris(DEFAULT_BASE).person(author["name"], author["homonym"])
+        rows = list(
+            loaded.store.query(
+                f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?p <http://schema.org/author> {iri} }}",
+                use_default_graph_as_union=True,
+            )
+        )
+        assert int(rows[0]["n"].value) == author["papers"], role
+
+
+@pytest.mark.parametrize(("papers", "seed"), [(100, 4), (150, 1), (200, 1)])
+def test_the_one_paper_author_is_printed_on_a_page(papers: int, seed: int, tmp_path: Path) -> None:
+    """Corpora where the last one-paper author sits behind `et al.` on every page that shows the paper."""
+    summary = Corpus(papers, seed).write(tmp_path)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.txt"))
+    one = summary["authors_for_queries"]["one_paper"]  # type: ignore[index]
+    assert one["papers"] == 1
+    assert re.search(rf"(?:^|, |  • ){re.escape(one['printed'])}(?:,| et al\.| · |$)", text, re.MULTILINE)
+
+
 def test_year_less_dates_resolve_to_the_generated_day(tmp_path: Path) -> None:
     corpus = Corpus(60, seed=5, as_of=dt.date(2026, 3, 1))
     recent = dt.date(2025, 12, 24)
