@@ -28,7 +28,7 @@ from bench.generate import generate
 from scholarkg.loader.backend import StoreBackend
 from scholarkg.loader.bulk_scripts import write_load_script
 from scholarkg.loader.identity import Iris
-from scholarkg.loader.load import expand_paths, load_files
+from scholarkg.loader.load import ensure_indexes, expand_paths, load_files
 from scholarkg.loader.remote import RemoteStore
 from scholarkg.loader.settings import DEFAULT_BASE, Settings
 from scholarkg.loader.shards import Manifest, export_shards
@@ -58,6 +58,7 @@ def _load(store: StoreBackend, files: list[Path], as_of: dt.date) -> tuple[float
 
 
 def _queries(engine: Engine, author: str, repeat: int) -> dict[str, float]:
+    """Median seconds of each canned query, and its row count (`NAME rows`: must equal the embedded store's)."""
     catalog = load_catalog()
     cases = {
         "coauthors": {"author": author},
@@ -65,10 +66,11 @@ def _queries(engine: Engine, author: str, repeat: int) -> dict[str, float]:
         "papers-per-year": {"author": author},
         "top-authors": {"category": "cs.LG"},
     }
-    out = {}
+    out: dict[str, float] = {}
     for name, params in cases.items():
-        engine.run_stored(catalog[name], params)  # warm-up (and a check that it runs)
+        first = engine.run_stored(catalog[name], params)  # warm-up, and the rows it returns
         out[name] = _median(lambda n=name, p=params: engine.run_stored(catalog[n], p), repeat)
+        out[f"{name} rows"] = first.rows
     return out
 
 
@@ -84,89 +86,158 @@ def _remote_settings(server: EngineServer) -> Settings:
     )
 
 
+def _start(name: str, directory: Path, root: Path) -> EngineServer:
+    if name == "oxigraph":
+        return start_oxigraph(directory)
+    return start_virtuoso(directory, dirs_allowed=[root], result_max_rows=100_000)
+
+
+def _bulk(name: str, directory: Path, root: Path, shards: Path) -> tuple[EngineServer, float]:
+    """A fresh engine holding the shards, loaded with the generated script; returns it and the load seconds."""
+    script = write_load_script(name, shards, Manifest.read(shards))
+    if name == "oxigraph":  # offline, into the folder the server then serves
+        directory.mkdir(parents=True)
+        started = time.perf_counter()
+        subprocess.run(
+            ["sh", str(script[0]), str(directory / "data")],
+            env={"OXIGRAPH": str(oxigraph_binary()), "PATH": "/usr/bin:/bin"},
+            check=True,
+            capture_output=True,
+            timeout=3600,
+        )
+        return _start(name, directory, root), time.perf_counter() - started
+    server = _start(name, directory, root)
+    started = time.perf_counter()
+    server.isql(script[0].read_text(), timeout=3600)
+    return server, time.perf_counter() - started
+
+
+def _engine_figures(
+    name: str, root: Path, files: list[Path], as_of: dt.date, shards: Path, author: str, args: argparse.Namespace
+) -> dict[str, object]:
+    """Per-page load (all pages, or the first `--page-load-pages` into an engine of their own), bulk load of
+    the shards, and the canned queries on the engine that holds the whole corpus."""
+    sample = files[: args.page_load_pages] if args.page_load_pages else files
+    entry: dict[str, object] = {"page_load_pages": len(sample)}
+    server = _start(name, root / f"{name}-pages", root)
+    try:
+        store = RemoteStore.open(_remote_settings(server))
+        seconds, quads = _load(store, sample, as_of)
+        entry.update(load_s=seconds, quads=store.quad_count(), page_quads=quads)
+        if sample is files:
+            entry["queries"] = _queries(Engine(_remote_settings(server), store), author, args.repeat)
+        store.close()
+    finally:
+        server.stop()
+    print(f"{name}: per-page load of {len(sample)} pages {seconds:.1f} s", flush=True)
+    server, entry["bulk_s"] = _bulk(name, root / f"{name}-bulk", root, shards)
+    try:
+        entry["bulk_quads"] = Manifest.read(shards).quads
+        if sample is not files:
+            started = time.perf_counter()
+            store = RemoteStore.open(_remote_settings(server))
+            ensure_indexes(store, Iris(DEFAULT_BASE))  # Oxigraph server: the view in its default graph
+            entry["after_bulk_s"] = time.perf_counter() - started
+            entry["queries"] = _queries(Engine(_remote_settings(server), store), author, args.repeat)
+            store.close()
+    finally:
+        server.stop()
+    print(f"{name}: bulk {entry['bulk_s']:.1f} s", flush=True)
+    return entry
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--papers", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--engines", default="oxigraph,virtuoso")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="a `python -m bench --workdir` folder: reuse its corpus (pages-N-S) and loaded store (store-0)",
+    )
+    parser.add_argument(
+        "--page-load-pages",
+        type=int,
+        default=0,
+        help="time the per-page loader on the first K pages only (0: all); queries then run on the bulk-loaded engine",
+    )
     args = parser.parse_args()
     report: dict[str, dict[str, object]] = {}
-    with tempfile.TemporaryDirectory(prefix="scholarkg-bench-engines-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="scholarkg-bench-engines-", dir=args.workdir) as tmp:
         root = Path(tmp)
-        summary = generate(root / "corpus", args.papers, args.seed)
+        corpus = args.workdir / f"pages-{args.papers}-{args.seed}" if args.workdir else root / "corpus"
+        if args.workdir and (corpus / "corpus.json").exists():
+            summary = json.loads((corpus / "corpus.json").read_text(encoding="utf-8"))
+        else:
+            summary = generate(corpus, args.papers, args.seed)
         as_of = dt.date.fromisoformat(str(summary["as_of"]))
         author = summary["authors_for_queries"]["most_prolific"]["name"]  # type: ignore[index]
-        files = expand_paths([root / "corpus"])
+        files = expand_paths([corpus])
         print(f"corpus: {summary['papers']} papers, {len(files)} pages, {summary['bytes']} bytes", flush=True)
 
-        embedded = GraphStore.open(root / "embedded")
-        seconds, quads = _load(embedded, files, as_of)
+        reused = args.workdir / "store-0" if args.workdir else None
+        if reused is not None and reused.exists():
+            embedded = GraphStore.open(reused)
+            entry: dict[str, object] = {"load_s": None, "quads": len(embedded.store)}
+            print(f"embedded: the store loaded earlier in {reused}", flush=True)
+        else:
+            embedded = GraphStore.open(root / "embedded")
+            seconds, quads = _load(embedded, files, as_of)
+            entry = {"load_s": seconds, "quads": quads}
+            print(f"embedded: load {seconds:.1f} s ({quads / seconds:,.0f} quads/s)", flush=True)
         engine = Engine(Settings(store=root / "embedded-engine", query_timeout=120), embedded, workers=1)
-        report["embedded"] = {"load_s": seconds, "quads": quads, "queries": _queries(engine, author, args.repeat)}
+        entry["queries"] = _queries(engine, author, args.repeat)
+        report["embedded"] = entry
         engine.close()
         shards = root / "shards"
+        started = time.perf_counter()
         export_shards(embedded, shards, 4)
-        print(f"embedded: load {seconds:.1f} s ({quads / seconds:,.0f} quads/s)", flush=True)
+        del embedded  # closes the RocksDB store
+        print(
+            f"embedded: {Manifest.read(shards).quads} quads exported to 4 shards in "
+            f"{time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
 
         for name in [e for e in args.engines.split(",") if e]:
             if binary(name) is None:
                 print(f"{name}: not installed, skipped")
                 continue
             try:
-                server = (
-                    start_oxigraph(root / name)
-                    if name == "oxigraph"
-                    else start_virtuoso(root / name, dirs_allowed=[root], result_max_rows=100_000)
-                )
+                report[name] = _engine_figures(name, root, files, as_of, shards, author, args)
             except EngineError as error:
                 print(f"{name}: could not start: {error}")
-                continue
-            try:
-                store = RemoteStore.open(_remote_settings(server))
-                seconds, quads = _load(store, files, as_of)
-                remote_engine = Engine(_remote_settings(server), store)
-                entry: dict[str, object] = {
-                    "load_s": seconds,
-                    "quads": store.quad_count(),
-                    "queries": _queries(remote_engine, author, args.repeat),
-                }
-                manifest = json.loads((shards / "manifest.json").read_text())
-                if name == "virtuoso":
-                    script = write_load_script("virtuoso", shards, Manifest.read(shards))
-                    started = time.perf_counter()
-                    server.isql(script[0].read_text(), timeout=3600)
-                    entry["bulk_s"] = time.perf_counter() - started
-                else:
-                    script = write_load_script("oxigraph", shards, Manifest.read(shards))
-                    started = time.perf_counter()
-                    subprocess.run(
-                        ["sh", str(script[0]), str(root / "oxigraph-bulk")],
-                        env={"OXIGRAPH": str(oxigraph_binary()), "PATH": "/usr/bin:/bin"},
-                        check=True,
-                        capture_output=True,
-                        timeout=3600,
-                    )
-                    entry["bulk_s"] = time.perf_counter() - started
-                entry["bulk_quads"] = manifest["quads"]
-                report[name] = entry
-                store.close()
-                print(f"{name}: load {seconds:.1f} s, bulk {entry['bulk_s']:.1f} s", flush=True)
-            finally:
-                server.stop()
 
-    base = report["embedded"]["queries"]  # type: ignore[index]
-    print("\n| backend | load (s) | quads/s | bulk shards (s) | " + " | ".join(base) + " |")  # type: ignore[arg-type]
-    print("|---|---|---|---|" + "---|" * len(base))  # type: ignore[arg-type]
+    base = {q: s for q, s in report["embedded"]["queries"].items() if not q.endswith(" rows")}  # type: ignore[union-attr]
+    print(
+        "\n| backend | per-page load: pages | s | quads/s | bulk shards (s) | after bulk (s) | "
+        + " | ".join(base)  # type: ignore[arg-type]
+        + " |"
+    )
+    print("|---|---|---|---|---|---|" + "---|" * len(base))  # type: ignore[arg-type]
     for name, entry in report.items():
         times = entry["queries"]  # type: ignore[assignment]
         cells = [
-            f"{1000 * times[q]:.0f} ms" + ("" if name == "embedded" else f" ({times[q] / base[q]:.1f}×)")  # type: ignore[index]
-            for q in base  # type: ignore[union-attr]
+            f"{1000 * times[q]:.0f} ms"  # type: ignore[index]
+            + ("" if name == "embedded" else f" ({times[q] / base[q]:.1f}×)")  # type: ignore[index]
+            + f", {times[f'{q} rows']} rows"  # type: ignore[index]
+            for q in base
         ]
-        bulk = f"{entry['bulk_s']:.1f}" if "bulk_s" in entry else "—"
-        quads_per_s = float(entry["quads"]) / float(entry["load_s"])  # type: ignore[arg-type]
-        print(f"| {name} | {entry['load_s']:.1f} | {quads_per_s:,.0f} | {bulk} | " + " | ".join(cells) + " |")
+        load = entry.get("load_s")
+        rate = f"{float(entry.get('page_quads', entry['quads'])) / float(load):,.0f}" if load else "—"  # type: ignore[arg-type]
+        print(
+            f"| {name} | {entry.get('page_load_pages', '—' if load is None else len(files))} | "
+            f"{'—' if load is None else f'{load:.1f}'} | {rate} | "
+            f"{_fmt(entry.get('bulk_s'))} | {_fmt(entry.get('after_bulk_s'))} | " + " | ".join(cells) + " |"
+        )
+    if args.workdir:
+        (args.workdir / f"engines-{args.papers}.json").write_text(json.dumps(report, indent=2) + "\n")
+
+
+def _fmt(value: object) -> str:
+    return "—" if value is None else f"{float(value):.1f}"  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

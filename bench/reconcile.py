@@ -1,6 +1,7 @@
 """Benchmark: a batch of 10 reconciliation queries (`/reconcile`'s own code path) on a large corpus.
 
     python -m bench.reconcile --papers 100000 [--seed 1] [--repeat 15] [--json OUT]
+    python -m bench.reconcile --store WORKDIR/store-0   # a store loaded earlier (e.g. by `python -m bench --workdir`)
 
 The corpus comes from `bench.generate` (the suite's generator). Pages are parsed and mapped by the loader
 and written with `bulk_extend` (this benchmark measures reconciliation, not loading). Then, in one run:
@@ -96,23 +97,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--store", type=Path, default=None, help="use this loaded store (no corpus is generated)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="scholarkg-bench-reconcile-") as tmp:
         root = Path(tmp)
-        (root / "pages").mkdir()
         started = time.perf_counter()
-        files, source = corpus(root / "pages", args.papers, args.seed)
-        store = GraphStore.open(root / "store")
-        quads = load(store, files)
+        if args.store is not None:
+            store_path = args.store
+            store = GraphStore.open(store_path)
+            quads, source = len(store.store), f"the store at {store_path}"
+        else:
+            (root / "pages").mkdir()
+            files, source = corpus(root / "pages", args.papers, args.seed)
+            store_path = root / "store"
+            store = GraphStore.open(store_path)
+            quads = load(store, files)
         prepared = time.perf_counter() - started
         stats = store.stats()
         print(
-            f"corpus: {source}: {len(files)} pages, {stats['papers']} papers, {stats['persons']} persons, "
-            f"{quads} quads (generated + loaded in {prepared:.0f} s)",
+            f"corpus: {source}: {stats['papers']} papers, {stats['persons']} persons, "
+            f"{quads} quads (ready in {prepared:.0f} s)",
             file=sys.stderr,
         )
-        settings = Settings(store=root / "store", query_timeout=120)
+        settings = Settings(store=store_path, query_timeout=120)
         engine = Engine(settings, store)
         try:
             t0 = time.perf_counter()
