@@ -17,6 +17,7 @@ from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, Store
 
 from scholarkg.loader.remote import RemoteQueryError, RemoteStore, RemoteStoreError, RemoteTimeoutError
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
+from scholarkg.queries.binding import BindingError, bind_terms
 from scholarkg.queries.execute import (
     ROWS_FORMAT,
     NotAcceptableError,
@@ -68,13 +69,19 @@ def _is_construct(prefix: str) -> bool:
     return any(m.group(0).upper() == "CONSTRUCT" for m in _LEXEME.finditer(prefix))
 
 
-def _bound_text(request: QueryRequest) -> str:
-    """Parameters joined first in the WHERE group (an inline VALUES of terms written by their serializers), so
-    every pattern and FILTER of the group sees them bound — as pyoxigraph's substitutions do. (Not written into
-    the text as the embedded store does, `queries.binding`: Virtuoso mis-evaluates a property path with a
-    constant end, `?x skos:broader* <c>`, and does well with VALUES.)"""
+def _bound_text(request: QueryRequest, engine: str) -> str:
+    """Oxigraph server: parameters written into the text as the embedded store does (`queries.binding`, the
+    same engine, whose optimizer starts from a constant and not from a VALUES join). Other engines: parameters
+    joined first in the WHERE group (an inline VALUES of terms written by their serializers), so every pattern
+    and FILTER of the group sees them bound. (Virtuoso mis-evaluates a property path with a constant end,
+    `?x skos:broader* <c>`, and does well with VALUES.)"""
     text = request.text
-    if request.bindings:
+    if request.bindings and engine == "oxigraph":
+        try:
+            text = bind_terms(text, request.bindings)  # type: ignore[arg-type]
+        except BindingError as error:
+            raise QuerySyntaxError(str(error)) from None
+    elif request.bindings:
         names = " ".join(f"?{name}" for name in request.bindings)
         terms = " ".join(str(term) for term in request.bindings.values())
         at = where_brace(text)
@@ -85,7 +92,7 @@ def _bound_text(request: QueryRequest) -> str:
 
 def run_remote_query(store: RemoteStore, request: QueryRequest, timeout: float) -> QueryResult:
     started = time.perf_counter()
-    text = _bound_text(request)
+    text = _bound_text(request, store.engine)
     kind = _kind(text, request.base_iri)  # parsed bound: a parameter may stand where only a term can (VALUES)
     fmt = request.graph_format if kind == "graph" else request.solution_format
     if fmt is None:
