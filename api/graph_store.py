@@ -24,6 +24,7 @@ from scholarkg.api.errors import ApiError
 from scholarkg.api.negotiation import GRAPH_STORE, negotiate_format
 from scholarkg.api.rdf_uploads import parse_upload
 from scholarkg.loader.settings import Settings
+from scholarkg.loader.text_index import EVERYTHING, NAME, NOTHING, RDF_TYPE, TextEffect
 from scholarkg.queries.engine import Engine
 from scholarkg.queries.results import GRAPH_FORMATS, graph_media_type
 
@@ -119,7 +120,20 @@ def _write(engine: Engine, graph: Graph, quads: list[Quad], *, replace: bool) ->
     elif quads:
         parts.append(f"INSERT DATA {{\n{lines}\n}}")
     if parts:
-        engine.update(" ;\n".join(parts), generated=True)
+        engine.update(" ;\n".join(parts), generated=True, text_effect=_text_effect(graph, quads, replace=replace))
+
+
+def _text_effect(graph: Graph, quads: list[Quad], *, replace: bool) -> TextEffect:
+    """The full-text rows a write may change: the index reads the default graph (the view) only, so a named graph
+    changes none; a merge into the default graph, the rows of the entities it names or types; replacing or deleting
+    it, any row (`GraphStore.text_write` then compares the view's names before and after)."""
+    if isinstance(graph, NamedNode):
+        return NOTHING
+    if replace:
+        return EVERYTHING
+    return TextEffect(
+        frozenset(q.subject for q in quads if isinstance(q.subject, NamedNode) and q.predicate in (NAME, RDF_TYPE))
+    )
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (GSP)")
@@ -184,5 +198,6 @@ async def delete_graph(request: Request, engine: EngineDep, settings: SettingsDe
     assert graph is not None
     if not _exists(engine, graph):
         raise ApiError.not_found(f"no graph {graph}")
-    await run_in_threadpool(lambda: engine.update(f"DROP {_graph_token(graph)}", generated=True))
+    effect = _text_effect(graph, [], replace=True)
+    await run_in_threadpool(lambda: engine.update(f"DROP {_graph_token(graph)}", generated=True, text_effect=effect))
     return Response(status_code=204)

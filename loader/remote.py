@@ -53,7 +53,7 @@ from scholarkg.loader.store import (
     term_value,
     unview_operation,
 )
-from scholarkg.loader.text_index import TextIndex
+from scholarkg.loader.text_index import EVERYTHING, TextEffect, TextIndex
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -376,21 +376,37 @@ class RemoteStore(DatasetQueries):
 
     @property
     def text(self) -> TextIndex:
-        """The full-text index, in memory: built from the engine on first use after a write (`loader.text_index`;
-        a remote engine has no hook telling us about writes made by others, so it is rebuilt per process)."""
+        """The full-text index, in memory: built from the engine on first use after a write that may change any
+        row (`loader.text_index`; a remote engine has no hook telling us about writes made by others, so it is
+        rebuilt per process)."""
         text = self._text
         if text is None:
-            names: dict[tuple[str, str], list[str]] = {}
-            for row in self.select(
-                "SELECT DISTINCT ?e ?type ?name WHERE { ?e a ?type ; schema:name ?name "
-                "VALUES ?type { schema:Person schema:ScholarlyArticle } }"
-            ):
-                kind = "person" if term_value(row["type"]) == "http://schema.org/Person" else "paper"
-                names.setdefault((term_value(row["e"]), kind), []).append(term_value(row["name"]))
             text = TextIndex()
-            text.replace_all((iri, kind, "\n".join(sorted(set(v)))) for (iri, kind), v in names.items())
+            text.replace_all(self._text_rows())
             self._text = text
         return text
+
+    def _text_rows(self, iris: Iterable[NamedNode] = ()) -> list[tuple[str, str, str]]:
+        """Full-text rows (iri, kind, names) read from the view: every named person and paper, or those of `iris`."""
+        values = " ".join(str(iri) for iri in iris)
+        names: dict[tuple[str, str], list[str]] = {}
+        for row in self.select(
+            "SELECT DISTINCT ?e ?type ?name WHERE { ?e a ?type ; schema:name ?name "
+            "VALUES ?type { schema:Person schema:ScholarlyArticle }"
+            + (f" VALUES ?e {{ {values} }}" if values else "")
+            + " }"
+        ):
+            kind = "person" if term_value(row["type"]) == "http://schema.org/Person" else "paper"
+            names.setdefault((term_value(row["e"]), kind), []).append(term_value(row["name"]))
+        return [(iri, kind, "\n".join(sorted(set(v)))) for (iri, kind), v in names.items()]
+
+    def _refresh_text(self, iris: Iterable[NamedNode]) -> None:
+        """Re-read the rows of `iris` (bounded batches) into the in-memory index."""
+        assert self._text is not None
+        ordered = sorted(set(iris), key=lambda iri: iri.value)
+        for start in range(0, len(ordered), PAGE_ROWS):
+            batch = ordered[start : start + PAGE_ROWS]
+            self._text.rewrite([iri.value for iri in batch], self._text_rows(batch))
 
     def view_triples(self) -> Iterable[Triple]:
         """The distinct triples of the view sources (pages, ontology, taxonomy, links)."""
@@ -462,9 +478,13 @@ class RemoteStore(DatasetQueries):
         if response.status_code not in (200, 204):
             raise RemoteStoreError(f"remote Graph Store DELETE {graph.value} failed: HTTP {response.status_code}")
 
-    def update(self, text: str) -> None:
-        """SPARQL Update on the update endpoint (authenticated as configured)."""
-        self._text = None  # rebuilt on the next search
+    def update(self, text: str, *, text_effect: TextEffect = EVERYTHING) -> None:
+        """SPARQL Update on the update endpoint (authenticated as configured). The in-memory full-text index
+        follows: on an engine that keeps the view in its default graph (what the index reads), the rows of
+        `text_effect.subjects` are re-read after the update; otherwise (any row may have changed, or a Virtuoso
+        default graph that is the union of every graph) it is dropped and rebuilt on the next search."""
+        if text_effect.everything or not self.keeps_view:
+            self._text = None
         if not self.update_url:
             raise RemoteStoreError("the remote store is read-only here: set SCHOLARKG_REMOTE_UPDATE_URL to update")
         response = self.client.post(
@@ -474,6 +494,8 @@ class RemoteStore(DatasetQueries):
             timeout=max(60.0, self.settings.query_timeout),
         )
         if response.status_code in (200, 204):
+            if self._text is not None and text_effect.subjects:
+                self._refresh_text(text_effect.subjects)
             return
         message = response.text.strip()[:1000]
         if "SP031" in message:

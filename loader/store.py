@@ -14,7 +14,8 @@ Data model of the store:
 
 Writes that do not go through this class (SPARQL Update, Graph Store Protocol) act on the graphs they name
 only: a triple they put in a named graph does not enter the view, and one they put in (or delete from) the
-default graph changes the view directly, until the next load or remove of a page stating it.
+default graph changes the view directly, until the next load or remove of a page stating it. The full-text index
+follows those writes too (`GraphStore.text_write`, with `queries/update_effects.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import errno
 import itertools
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -38,7 +40,7 @@ from pyoxigraph import (
 )
 
 from scholarkg.loader.errors import LoaderError
-from scholarkg.loader.text_index import NAME, TextIndex, named_subjects
+from scholarkg.loader.text_index import KINDS, NAME, RDF_TYPE, TextEffect, TextIndex, named_subjects
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
 
 
@@ -289,6 +291,38 @@ class GraphStore(DatasetQueries):
     def refresh_text(self, named: set[NamedNode]) -> None:
         if self._text is not None or self._text_path is not None:
             self.text.refresh(self.store, named)
+
+    @contextmanager
+    def text_write(self, effect: TextEffect) -> Iterator[None]:
+        """Keep the full-text index with a write the store does not make itself (SPARQL Update, Graph Store
+        Protocol), run inside this block: afterwards the rows of `effect.subjects` are rewritten; for a write that
+        may change any row (`effect.everything`), the view's names and kind types are read before and after and
+        the rows of the subjects whose facts differ are rewritten (exact: a row depends on nothing else). Nothing
+        happens when the write fails (a failed update changes nothing)."""
+        if effect.none or (self._text is None and self._text_path is None):
+            yield  # no index yet: it is built from the store on first use
+            return
+        before = self.text_facts() if effect.everything else None
+        yield
+        changed = set(effect.subjects)
+        if before is not None:
+            changed.update(NamedNode(fact[0]) for fact in before ^ self.text_facts())
+        self.refresh_text(changed)
+
+    def text_facts(self) -> set[tuple[str, str]]:
+        """What the full-text rows are computed from: (IRI, name) and (IRI, kind) pairs of the view."""
+        facts = {
+            (q.subject.value, "name " + q.object.value)
+            for q in self.store.quads_for_pattern(None, NAME, None, DefaultGraph())
+            if isinstance(q.subject, NamedNode)
+        }
+        for kind_type, kind in KINDS.items():
+            facts.update(
+                (q.subject.value, kind)
+                for q in self.store.quads_for_pattern(None, RDF_TYPE, kind_type, DefaultGraph())
+                if isinstance(q.subject, NamedNode)
+            )
+        return facts
 
     def view_missing(self) -> bool:
         """True when named graphs exist but the default graph is empty (a store from before the view)."""

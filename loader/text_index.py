@@ -8,9 +8,10 @@ prefix ("transf" finds "Transformers"), all words must match, and hits are ranke
 `GraphStore` keeps it current: after each page replace/remove it re-reads, from the default graph, the names
 and types of every entity whose `schema:name` that page stated before or states now, and rewrites their rows
 (one SQLite transaction; each IRI's row is found by rowid through the `keys` table, so a rewrite costs a lookup,
-not a scan of the FTS table). SQLite and RocksDB do not share a transaction: if the process dies between the two,
-the index can lag the store by that page; `rebuild` (run on first use when the index file is new or empty, e.g.
-after deleting it) recomputes it from the store.
+not a scan of the FTS table). SPARQL Update and Graph Store writes are followed by `GraphStore.text_write` (the
+rows of the entities they may touch: `queries/update_effects.py`). SQLite and RocksDB do not share a transaction:
+if the process dies between the two, the index can lag the store by that write; `rebuild` (run on first use when the
+index file is new or empty, e.g. after deleting it) recomputes it from the store.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, NamedNode, Store
@@ -29,6 +31,26 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 KINDS = {NamedNode(_SCHEMA + "Person"): "person", NamedNode(_SCHEMA + "ScholarlyArticle"): "paper"}
 _WORD = re.compile(r"\w+")
 MAX_WORDS = 16
+
+
+@dataclass(frozen=True)
+class TextEffect:
+    """What a write may change in the full-text index: the rows of `subjects`, or (`everything`) any row
+    (`queries/update_effects.py` reads it off a SPARQL Update)."""
+
+    subjects: frozenset[NamedNode] = frozenset()
+    everything: bool = False
+
+    def __or__(self, other: TextEffect) -> TextEffect:
+        return TextEffect(self.subjects | other.subjects, self.everything or other.everything)
+
+    @property
+    def none(self) -> bool:
+        return not self.everything and not self.subjects
+
+
+NOTHING = TextEffect()
+EVERYTHING = TextEffect(everything=True)
 
 
 class TextIndex:
@@ -73,6 +95,13 @@ class TextIndex:
             names = sorted({q.object.value for q in store.quads_for_pattern(node, NAME, None, DefaultGraph())})  # type: ignore[union-attr]
             if names:
                 rows.append((key, kind, "\n".join(names)))
+        self.rewrite(keys, rows)
+
+    def rewrite(self, keys: Iterable[str], rows: Iterable[tuple[str, str, str]]) -> None:
+        """Replace the rows of the IRIs `keys` by `rows` (iri, kind, names joined by newlines; an IRI of `keys`
+        without a row has none afterwards)."""
+        keys = sorted(set(keys))
+        rows = list({r[0]: r for r in reversed(list(rows))}.values())  # one row per IRI (its first)
         with self._lock, self._db:
             self._db.executemany("INSERT OR IGNORE INTO keys (iri) VALUES (?)", [(k,) for k in keys])
             ids = {k: self._id(k) for k in keys}
@@ -103,6 +132,11 @@ class TextIndex:
         self.refresh(store, (n for n in named if isinstance(n, NamedNode)))
 
     # -- reading -----------------------------------------------------------------------------------
+    def rows(self) -> set[tuple[str, str, str]]:
+        """Every row as (iri, kind, names joined by newlines)."""
+        with self._lock:
+            return {(r[0], r[1], r[2]) for r in self._db.execute("SELECT iri, kind, text FROM entities")}
+
     def search(self, kind: str, text: str, limit: int) -> list[str]:
         """IRIs of `kind` whose names contain every word of `text` (as a prefix), best BM25 rank first."""
         match = fts_query(text)

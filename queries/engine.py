@@ -17,6 +17,7 @@ from scholarkg.loader.remote import RemoteStore
 from scholarkg.loader.settings import Settings
 from scholarkg.loader.snapshots import FixedSnapshot, Snapshots
 from scholarkg.loader.store import GraphStore, SourceInfo
+from scholarkg.loader.text_index import EVERYTHING, TextEffect
 from scholarkg.queries.catalog import StoredQuery
 from scholarkg.queries.execute import ROWS_FORMAT, QueryEvaluationError, QueryRequest, QueryResult
 from scholarkg.queries.fast_path import InProcessQueries
@@ -33,6 +34,7 @@ from scholarkg.queries.guard import check_remote_targets, mentions_remote, remot
 from scholarkg.queries.limits import check_text
 from scholarkg.queries.parameters import ParameterError, bind_parameters
 from scholarkg.queries.remote_execute import run_remote_query
+from scholarkg.queries.update_effects import update_effect
 from scholarkg.queries.update_rehearsal import UpdateRehearsal
 from scholarkg.queries.workers import QueryPool, QueryTimeoutError, WorkerCrashedError
 from scholarkg.queries.write_gate import WriteGate
@@ -299,8 +301,17 @@ class Engine:
         )
 
     # -- writing ------------------------------------------------------------------------------------
-    def update(self, text: str, *, base_iri: str | None = None, generated: bool = False) -> None:
-        """SPARQL Update on the live store (transactional), then a fresh snapshot for readers.
+    def update(
+        self,
+        text: str,
+        *,
+        base_iri: str | None = None,
+        generated: bool = False,
+        text_effect: TextEffect | None = None,
+    ) -> None:
+        """SPARQL Update on the live store (transactional), then a fresh snapshot for readers; the full-text index
+        follows (`text_effect`: the rows the update may change, read off the parsed update when not given —
+        `queries/update_effects.py`).
 
         `generated`: the server wrote the text itself from parsed RDF terms (Graph Store writes: DROP / CREATE /
         INSERT DATA), so it has no SERVICE or LOAD and skips the guard's parse."""
@@ -310,15 +321,21 @@ class Engine:
             check_remote_targets(text, self.settings.service_allowlist, base_iri=base_iri)
             if not isinstance(self.store, RemoteStore) and remote_targets(text):  # the gateway's limits, as queries
                 routed = self.gateway().route(text, base_iri=base_iri, strict=True)
-                text = routed.text
+        if text_effect is None:  # (after the guard's caps: the parse is bounded)
+            text_effect = EVERYTHING if generated else update_effect(text, base_iri=base_iri)
+        if routed is not None:
+            text = routed.text
         with self.write_lock:
             try:
                 if isinstance(self.store, RemoteStore):
-                    self.store.update((f"BASE {NamedNode(base_iri)}\n" if base_iri else "") + text)
+                    self.store.update(
+                        (f"BASE {NamedNode(base_iri)}\n" if base_iri else "") + text, text_effect=text_effect
+                    )
                 else:
                     if not generated and self.rehearsal is not None:  # a time limit: rehearsed on a killable copy
                         self.rehearsal.run(self.store.store, text, base_iri)
-                    self.store.store.update(text, base_iri=base_iri)
+                    with self.store.text_write(text_effect):
+                        self.store.store.update(text, base_iri=base_iri)
             except QueryTimeoutError:
                 raise
             except (OSError, RuntimeError, SyntaxError) as error:  # never echo what a LOAD / SERVICE endpoint answered

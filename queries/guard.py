@@ -23,6 +23,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
@@ -113,7 +114,7 @@ def _target(prologue: _Prologue, term: Any) -> str:
     return UNRESOLVABLE
 
 
-def _in_big_stack(function: Callable[[], T]) -> T:
+def in_big_stack(function: Callable[[], T]) -> T:
     """Run `function` in a fresh thread with a large stack (rdflib's parser recurses deeply)."""
     outcome: list[Any] = []
 
@@ -145,7 +146,7 @@ if sys.getrecursionlimit() < _PARSE_RECURSION_LIMIT:
 
 
 def _parsed_targets(text: str, base: str) -> list[str]:
-    return _in_big_stack(lambda: _parsed_targets_here(text, base))
+    return in_big_stack(lambda: _parsed_targets_here(text, base))
 
 
 def _service_without_text(self: Any, instring: str, loc: int, tokens: Any) -> Any:
@@ -163,14 +164,25 @@ def _service_without_text(self: Any, instring: str, loc: int, tokens: Any) -> An
     return result
 
 
-def _parsed_targets_here(text: str, base: str) -> list[str]:
+@contextmanager
+def rdflib_parser() -> Iterator[Any]:
+    """rdflib's SPARQL parser module, for the project's own parses (guard, `queries.update_effects`): one parse at a
+    time, SERVICE patterns without rdflib's whole-text re-search (`_service_without_text`)."""
     from types import MethodType
 
     from rdflib.plugins.sparql import parser
 
     service = parser.ServiceGraphPattern
-    with _PARSER_LOCK:  # the patch below is visible to every thread: only guard parses use rdflib's parser
+    with _PARSER_LOCK:  # the patch below is visible to every thread: only these parses use rdflib's parser
         service.postParse = MethodType(_service_without_text, service)  # type: ignore[method-assign]
+        try:
+            yield parser
+        finally:
+            del service.postParse
+
+
+def _parsed_targets_here(text: str, base: str) -> list[str]:
+    with rdflib_parser() as parser:
         try:
             try:
                 parsed = parser.parseQuery(text)
@@ -185,8 +197,6 @@ def _parsed_targets_here(text: str, base: str) -> list[str]:
                 "the text mentions SERVICE or LOAD but the SPARQL 1.1 parser that checks remote targets "
                 f"does not accept it ({type(error).__name__}), so it is refused"
             ) from None
-        finally:
-            del service.postParse
     prologue = _Prologue(base)
     targets: list[str] = []
     for declarations, body in sections:

@@ -456,3 +456,36 @@ def test_linking_writes_and_reads_the_links_graph(backend: tuple[str, StoreBacke
         write_links(store, DEFAULT_BASE, {})  # no links: the graph goes away
     assert not store.contains_graph(links_graph(DEFAULT_BASE))
     assert read_links(store, DEFAULT_BASE) == {}
+
+
+def test_the_text_index_follows_engine_updates(
+    backend: tuple[str, StoreBackend, Settings], embedded_engine: Engine
+) -> None:
+    name, store, settings = backend
+    engine = Engine(settings, store, workers=1) if name != "embedded" else embedded_engine
+    person = NamedNode(f"{DEFAULT_BASE}id/person/wilhelmina-frostbeard")
+
+    def within(triples: str) -> str:
+        """Virtuoso's default graph is the union of every graph (and it refuses INSERT DATA without GRAPH)."""
+        return f"GRAPH <{DEFAULT_BASE}id/graph/text-follows> {{ {triples} }}" if name == "virtuoso" else triples
+
+    prefix = "PREFIX schema: <http://schema.org/>\n"
+    stated = f'{person} a schema:Person ; schema:name "Wilhelmina Frostbeard"'
+    try:
+        assert store.text.search("person", "Frostbeard", 5) == []
+        index = store.text
+        engine.update(f"{prefix}INSERT DATA {{ {within(stated)} }}")
+        assert store.text.search("person", "frostb", 5) == [person.value]
+        if name != "virtuoso":  # the rows of the named subject were rewritten in place, not the whole index rebuilt
+            assert store.text is index
+        old, new = '?p schema:name ?n FILTER(?n = "Wilhelmina Frostbeard")', '?p schema:name "Wilhelmina Oakes"'
+        engine.update(  # a variable subject: any row may change
+            f"{prefix}DELETE {{ {within('?p schema:name ?n')} }} INSERT {{ {within(new)} }} WHERE {{ {within(old)} }}"
+        )
+        assert store.text.search("person", "Frostbeard", 5) == []
+        assert store.text.search("person", "wilhelmina oak", 5) == [person.value]
+        engine.update(f"{prefix}DELETE DATA {{ {within(stated.replace('Frostbeard', 'Oakes'))} }}")
+        assert store.text.search("person", "Wilhelmina", 5) == []
+    finally:
+        if engine is not embedded_engine:
+            engine.close()
