@@ -320,7 +320,8 @@ class Engine:
             check_text(text, max_chars=None, max_depth=self.settings.max_query_depth, what="update")
             check_remote_targets(text, self.settings.service_allowlist, base_iri=base_iri)
             if not isinstance(self.store, RemoteStore) and remote_targets(text):  # the gateway's limits, as queries
-                routed = self.gateway().route(text, base_iri=base_iri, strict=True)
+                # rehearsed, then run: the second run gets the first one's SERVICE answers (asked once)
+                routed = self.gateway().route(text, base_iri=base_iri, strict=True, replay=self.rehearsal is not None)
         if text_effect is None:  # (after the guard's caps: the parse is bounded)
             text_effect = EVERYTHING if generated else update_effect(text, base_iri=base_iri)
         if routed is not None:

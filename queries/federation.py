@@ -63,6 +63,10 @@ class _Call:
     strict: bool = False  # an update's call: more rows than the cap is a failure (an update never writes a cut result)
     failure: str | None = None
     truncated: bool = False
+    replay: bool = False  # remember each answer and give it again when the same query comes back (see `route`)
+    answers: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    answered_bytes: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass
@@ -160,9 +164,13 @@ class ServiceGateway:
         self._thread.start()
 
     # -- routing -------------------------------------------------------------------------------------
-    def route(self, text: str, *, base_iri: str | None = None, strict: bool = False) -> Routed:
+    def route(self, text: str, *, base_iri: str | None = None, strict: bool = False, replay: bool = False) -> Routed:
         """Point every SERVICE target of `text` (already allowed by the guard) at this gateway; `strict` (for
-        updates): a call answering more than `max_rows` rows fails instead of being cut."""
+        updates): a call answering more than `max_rows` rows fails instead of being cut. `replay` (an update that
+        runs twice: rehearsed on a copy, then for real — queries/update_rehearsal.py): each call site remembers
+        what it answered to each query text (failures too) until `release`, and answers the same query again
+        from memory, so the remote endpoint is asked once and both runs see the same data (at most
+        `max_bytes` remembered per call site: past that, the call fails rather than ask again)."""
         out: list[str] = []
         routed = Routed(text="")
         last = 0
@@ -193,7 +201,7 @@ class ServiceGateway:
                     continue
                 token = secrets.token_hex(12)
                 with self._lock:
-                    self._calls[token] = _Call(endpoint, strict=strict)
+                    self._calls[token] = _Call(endpoint, strict=strict, replay=replay)
                 routed.tokens.append(token)
                 out.append(text[last : target.start()])
                 out.append(f"<{self.url}{token}>")
@@ -201,7 +209,7 @@ class ServiceGateway:
         out.append(text[last:])
         routed.text = "".join(out)
         reached = remote_targets(routed.text)
-        if len(reached) != len(remote_targets(text)) or any(not t.startswith(self.url) for t in reached):
+        if len(reached) != len(routed.tokens) or any(not t.startswith(self.url) for t in reached):
             self.release(routed)
             raise ForbiddenServiceError("a SERVICE target could not be routed through the gateway; rewrite the query")
         return routed
@@ -231,14 +239,28 @@ class ServiceGateway:
         if call is None:
             self._reply(handler, 404, b"")
             return
+        if not call.replay:
+            self._reply(handler, *self._answer(call, query))
+            return
+        with call.lock:  # one query at a time per replayed call site: a repeated query is answered from memory
+            answer = call.answers.get(query)
+            if answer is None:
+                answer = self._answer(call, query)
+                call.answered_bytes += len(answer[1])
+                if call.answered_bytes > self.max_bytes:
+                    call.failure = f"its answers to one update are larger than {self.max_bytes} bytes"
+                    answer = (502, b"", "text/plain")
+                call.answers[query] = answer
+        self._reply(handler, *answer)
+
+    def _answer(self, call: _Call, query: str) -> tuple[int, bytes, str]:
+        """(status, body, media type) for pyoxigraph: the endpoint's results, or an empty 502 (failure recorded)."""
         try:
-            body = self._forward(call, query)
+            return 200, self._forward(call, query), RESULTS_JSON
         except _CallFailed as failure:
             call.failure = str(failure)
             log.warning("SERVICE call to %s failed: %s", call.endpoint, failure)
-            self._reply(handler, 502, b"")
-            return
-        self._reply(handler, 200, body, RESULTS_JSON)
+            return 502, b"", "text/plain"
 
     def _forward(self, call: _Call, query: str) -> bytes:
         try:  # the guard decides again, on the endpoint this call would really reach

@@ -7,8 +7,10 @@ answers within the limit, the update runs for real on the live store — the sam
 costs what the rehearsal cost. If not, the worker is killed (CPU and memory freed at once), the copy deleted,
 and the client gets 503 `query-timeout`: the live store was never touched.
 
-The price: each client update runs twice (once on a throw-away copy). Graph Store writes and page uploads are
-written by the server from parsed data (their cost is bounded by the upload caps) and skip the rehearsal.
+The price: each client update runs twice (once on a throw-away copy). Its SERVICE calls are not made twice: the
+federation gateway replays the rehearsal's answers to the real run (`ServiceGateway.route(replay=True)`). Graph
+Store writes and page uploads are written by the server from parsed data (their cost is bounded by the upload caps)
+and skip the rehearsal.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from scholarkg.queries.federation import bind_service_variables, fill_service_values
+from scholarkg.queries.federation import ServiceGateway, bind_service_variables, fill_service_values
 from scripts.engines import EngineServer, start_oxigraph
 from tests.engines import require_engine
 from tests.server_fixtures import UPDATE_TOKEN, LiveServer, start_server, stop_server
@@ -92,9 +92,51 @@ def dblp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineServer]:
         engine.stop()
 
 
+class Counter:
+    """A listener on 127.0.0.1 that forwards SPARQL queries to an endpoint and keeps every query it received."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.received: list[str] = []
+        counter = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                counter.received.append(parse_qs(body).get("query", [body])[0])
+                forwarded = httpx.post(
+                    endpoint, data={"query": counter.received[-1]}, headers={"Accept": RESULTS}, timeout=30
+                )
+                self.send_response(forwarded.status_code)
+                self.send_header("Content-Type", RESULTS)
+                self.send_header("Content-Length", str(len(forwarded.content)))
+                self.end_headers()
+                self.wfile.write(forwarded.content)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, dblp: EngineServer, stub: str) -> Iterator[LiveServer]:
-    allowlist = [allow(dblp.query_url), allow(stub + "/fail"), allow(stub + "/slow")]
+def counter(dblp: EngineServer) -> Iterator[Counter]:
+    listener = Counter(dblp.query_url)
+    yield listener
+    listener.close()
+
+
+@pytest.fixture(scope="module")
+def server(
+    tmp_path_factory: pytest.TempPathFactory, dblp: EngineServer, stub: str, counter: Counter
+) -> Iterator[LiveServer]:
+    allowlist = [allow(dblp.query_url), allow(stub + "/fail"), allow(stub + "/slow"), allow(counter.url)]
     env = {
         "SCHOLARKG_SERVICE_ALLOWLIST": json.dumps(sorted(set(allowlist))),
         "SCHOLARKG_SERVICE_TIMEOUT": "2",
@@ -326,6 +368,36 @@ WHERE {{ SERVICE <{dblp.query_url}> {{ ?p dblp:orcid ?o }} }}"""
     assert count_in(client, graph) == 2  # Kurt Keutzer and Sehoon Kim 0002 have an ORCID
 
 
+def test_an_update_asks_each_service_once_though_it_runs_twice(
+    client: httpx.Client, server: LiveServer, counter: Counter
+) -> None:
+    """The update is rehearsed on a copy, then run on the live store: the second run gets the first run's answers
+    from the gateway (the endpoint sees each query once) and writes what the rehearsal saw."""
+    graph = "https://example.org/graph/update-service-once"
+    text = f"""PREFIX dblp: <https://dblp.org/rdf/schema#>
+INSERT {{ GRAPH <{graph}> {{ ?p dblp:orcid ?o }} }}
+WHERE {{ SERVICE <{counter.url}> {{ ?p dblp:orcid ?o }} }}"""
+    counter.received.clear()
+    response = update(client, server, text)
+    assert response.status_code == 204, response.text
+    assert count_in(client, graph) == 2
+    assert len(counter.received) == 1, counter.received
+    # a query is only ever asked once per update: two SERVICE groups are two calls, each made once
+    counter.received.clear()
+    twice = f"""PREFIX dblp: <https://dblp.org/rdf/schema#>
+INSERT {{ GRAPH <{graph}> {{ ?p dblp:orcid ?x }} }}
+WHERE {{ SERVICE <{counter.url}> {{ ?p dblp:orcid ?o }} SERVICE <{counter.url}> {{ ?p dblp:orcid ?x }} }}"""
+    assert update(client, server, twice).status_code == 204
+    assert len(counter.received) == 2, counter.received
+    # a query (not an update) is run once: nothing to replay, and every query asks again
+    counter.received.clear()
+    query = (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ SERVICE <{counter.url}> {{ ?p <https://dblp.org/rdf/schema#orcid> ?o }} }}"
+    )
+    assert rows(select(client, query)) == rows(select(client, query)) == [{"n": "2"}]
+    assert len(counter.received) == 2
+
+
 def test_update_with_more_service_rows_than_the_cap_writes_nothing(
     client: httpx.Client, server: LiveServer, dblp: EngineServer
 ) -> None:
@@ -390,3 +462,34 @@ def test_binding_only_replaces_service_variables(text: str) -> None:
     iri = NamedNode("http://127.0.0.1:9/sparql")
     bound = bind_service_variables(text, {"e": iri})
     assert bound.replace(str(iri), "?e") == text or (str(iri) not in bound and bound == text)
+
+
+def test_replayed_calls_answer_a_repeated_query_from_memory_within_a_byte_budget(counter: Counter) -> None:
+    gateway = ServiceGateway([allow(counter.url)], timeout=10, max_rows=100, max_bytes=2_000)
+    try:
+        routed = gateway.route(f"SELECT * {{ SERVICE <{counter.url}> {{ ?s ?p ?o }} }}", strict=True, replay=True)
+        call = routed.text.split("<", 2)[1].split(">")[0]
+        orcids = "SELECT * { ?p <https://dblp.org/rdf/schema#orcid> ?o }"
+        counter.received.clear()
+        first = httpx.post(call, data={"query": orcids}, timeout=30)
+        again = httpx.post(call, data={"query": orcids}, timeout=30)
+        assert first.status_code == again.status_code == 200
+        assert first.content == again.content and len(first.json()["results"]["bindings"]) == 2
+        assert counter.received == [orcids]  # asked once
+        # past the byte budget of one call site the call fails (rather than ask the endpoint again later)
+        bigger = "SELECT * { ?s ?p ?o } LIMIT 50"
+        assert httpx.post(call, data={"query": bigger}, timeout=30).status_code == 502
+        assert httpx.post(call, data={"query": bigger}, timeout=30).status_code == 502
+        assert counter.received == [orcids, bigger]
+        failed, _ = gateway.outcome(routed)
+        assert failed is not None and "larger than 2000 bytes" in (failed.failure or "")
+        gateway.release(routed)
+        assert httpx.post(call, data={"query": orcids}, timeout=30).status_code == 404  # forgotten with the session
+        # a query's calls (no replay) ask every time
+        plain = gateway.route(f"SELECT * {{ SERVICE <{counter.url}> {{ ?s ?p ?o }} }}")
+        call = plain.text.split("<", 2)[1].split(">")[0]
+        for _ in range(2):
+            assert httpx.post(call, data={"query": orcids}, timeout=30).status_code == 200
+        assert counter.received == [orcids, bigger, orcids, orcids]
+    finally:
+        gateway.close()
