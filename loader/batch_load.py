@@ -1,29 +1,36 @@
 """Many pages into the embedded store: parse and map in worker processes, write in batches through
-`Store.bulk_load` (the fastest path pyoxigraph has), maintain the view and the indexes once per batch.
+`Store.bulk_load` (the fastest path pyoxigraph has), keep the view exact per batch, and bring the indexes up to
+date once, after the last batch.
 
 Pipeline (`load_pages`):
 
 1. workers (`ProcessPoolExecutor`, all cores) read, parse, check and map each page (`prepare_page`) and return
-   its quads as N-Quads text — the page's named graph plus, since a page is a view source, the same triples in
-   the default graph (the deduplicated view: a triple already there is simply not added twice) — and the IRIs
-   the indexes need (papers, authors, named entities). At most `IN_FLIGHT_PER_WORKER` pages per worker are in
+   its quads as N-Quads text — the page's named graph plus, since a page is a view source, the same triples for
+   the default graph (the deduplicated view: a triple already there, or stated twice, is stored once) — and the
+   IRIs the indexes need (papers, named entities). At most `IN_FLIGHT_PER_WORKER` pages per worker are in
    flight, so memory does not grow with the corpus;
 2. the main process gathers pages into a batch of at most `BATCH_QUADS` quads (a file name twice starts a new
-   batch) and writes it (`write_batch`):
-   a. a marker graph (`BATCH_MARKER`) naming the batch's graphs is stored (one transaction);
+   batch); a writer thread writes it (`write_batch`) while the next batch is gathered (one batch at a time):
+   a. the marker graph (`BATCH_MARKER`) gets the load's base IRI and the batch's graphs (one transaction);
    b. the pages being *reloaded* are removed as `remove_graph` does (one transaction: their triples leave the
       view unless another view source states them);
    c. every quad of the batch is bulk-loaded (`Store.bulk_load`: not transactional);
-   d. the co-author index rows of every person who authors a paper the batch states (before or after) are
-      recomputed (old rows removed, new rows bulk-loaded), then the full-text rows of every entity the batch
-      names (before or after);
-   e. the marker is dropped.
+   d. the batch's graphs leave the marker (the batch is whole); the marker itself stays. The persons whose
+      co-author rows and the entities whose full-text rows may change (`PendingIndexes`: authors, before or
+      after, of a paper the batch states; entities it names, before or after) are added to the load's list;
+3. after the last batch, the index step (`finish_indexes`): the co-author rows of those persons are recomputed
+   (old rows removed, new rows bulk-loaded) — or, on a first load (the index was empty) or past
+   `INCREMENTAL_PERSONS`, the whole index is rebuilt from one pass over the default graph
+   (`coauthors.rebuild`); then the full-text rows of those entities are rewritten (or, likewise, the whole text
+   index rebuilt); then the marker is dropped.
 
-What a batch guarantees on a crash: a batch is all-or-nothing *after recovery*. If the process dies between
-(a) and (e), the marker stays; the next `GraphStore.open` for writing (`recover_batch`) drops every graph the
-marker names (a reloaded page loses its old version too), rebuilds the default-graph view from the view
-sources, the co-author index and the full-text index, then drops the marker. Pages of earlier batches are
-whole. `scholarkg sources` afterwards lists only whole pages; load the missing ones again.
+What a load guarantees on a crash: each batch is all-or-nothing *after recovery*, and the indexes are exact
+after recovery. If the process dies anywhere between the first (a) and the end of step 3, the marker stays;
+the next `GraphStore.open` for writing (`recover_batch`) drops every graph the marker still names (the batch
+being written, if any: a reloaded page loses its old version too), rebuilds the default-graph view from the
+view sources, the co-author index and the full-text index, then drops the marker. Pages of earlier batches
+are whole. `scholarkg sources` afterwards lists only whole pages; load the missing ones again. While a load
+runs, the indexes lag the pages (until step 3); a reader opened beside the loader can see that.
 """
 
 from __future__ import annotations
@@ -33,13 +40,14 @@ import multiprocessing as mp
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
 
-from scholarkg.loader.coauthors import affected_persons, coauthor_graph, index_rows, rebuild_operations
+from scholarkg.loader.coauthors import affected_persons, coauthor_graph, index_rows
+from scholarkg.loader.coauthors import rebuild as rebuild_coauthors
 from scholarkg.loader.errors import PageError
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.mapping import page_quads
@@ -51,6 +59,10 @@ from scholarkg.loader.text_index import named_subjects
 BATCH_QUADS = 200_000  # page quads per write batch (the batch's N-Quads text is held once in memory)
 IN_FLIGHT_PER_WORKER = 4  # pages parsed ahead of the writer, per worker
 POOL_MIN_PAGES = 8  # fewer pages are parsed in this process (a pool costs more than it saves)
+# Past this many affected persons (named entities), the index step rebuilds the co-author (full-text) index whole
+# from one pass over the store instead of recomputing row by row (and the load stops collecting them).
+INCREMENTAL_PERSONS = 2_000
+INCREMENTAL_NAMED = 20_000
 
 _SCHEMA = "http://schema.org/"
 _AUTHOR = NamedNode(_SCHEMA + "author")
@@ -69,8 +81,8 @@ class PreparedPage:
     entries: int = 0
     quads: int = 0
     error: PageError | None = None
-    nquads: bytes = b""  # the page graph's quads as N-Quads lines
-    view: bytes = b""  # a view source: its triples as N-Triples lines (for the default graph)
+    nquads: bytes = b""  # the page graph's quads as N-Quads
+    view: bytes = b""  # a view source: its triples as N-Triples (for the default graph)
     papers: tuple[str, ...] = ()  # subjects of schema:author / schema:about
     named: tuple[str, ...] = ()  # subjects of schema:name (full-text rows)
 
@@ -86,9 +98,7 @@ def prepare_page(path: Path, as_of: dt.date, base: str, page_format: PageFormat 
     except PageError as error:
         return PreparedPage(label=label, error=error)
     graph = iris.source(source.name)
-    view = ""
-    if is_view_source(graph, quads):
-        view = "".join({f"{q.subject} {q.predicate} {q.object} .\n": None for q in quads})
+    view = serialize((q.triple for q in quads), format=RdfFormat.N_TRIPLES) if is_view_source(graph, quads) else b""
     papers = {q.subject.value for q in quads if q.predicate in (_AUTHOR, _ABOUT)}
     return PreparedPage(
         label=label,
@@ -96,8 +106,8 @@ def prepare_page(path: Path, as_of: dt.date, base: str, page_format: PageFormat 
         page_format=page.format,
         entries=len(page.entries),
         quads=len(quads),
-        nquads="".join(f"{q} .\n" for q in quads).encode(),
-        view=view.encode(),
+        nquads=serialize(quads, format=RdfFormat.N_QUADS),
+        view=view,
         papers=tuple(sorted(papers)),
         named=tuple(sorted(n.value for n in named_subjects(quads))),
     )
@@ -140,6 +150,33 @@ class LoadCounters:
     extra: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass
+class PendingIndexes:
+    """What the load's batches leave for the index step (`finish_indexes`): the persons whose co-author rows and
+    the entities whose full-text rows may have changed, or `None` for an index rebuilt whole at the end (it was
+    empty when the load began — a first load — or too many of its rows changed)."""
+
+    persons: set[NamedNode] | None = field(default_factory=set)
+    named: set[NamedNode] | None = field(default_factory=set)
+
+    @classmethod
+    def start(cls, store: GraphStore, iris: Iris) -> PendingIndexes:
+        empty = next(iter(store.store.quads_for_pattern(None, None, None, coauthor_graph(iris))), None) is None
+        return cls(persons=None if empty else set(), named=None if store.text_is_empty() else set())
+
+    def add_persons(self, persons: Iterable[NamedNode]) -> None:
+        if self.persons is not None:
+            self.persons.update(persons)
+            if len(self.persons) > INCREMENTAL_PERSONS:
+                self.persons = None
+
+    def add_named(self, named: Iterable[NamedNode]) -> None:
+        if self.named is not None:
+            self.named.update(named)
+            if len(self.named) > INCREMENTAL_NAMED:
+                self.named = None
+
+
 def load_pages(
     store: GraphStore,
     pages: Iterable[PreparedPage],
@@ -149,69 +186,125 @@ def load_pages(
     counters: LoadCounters | None = None,
     on_batch: Callable[[LoadCounters], None] | None = None,
 ) -> Iterator[PreparedPage]:
-    """Write prepared pages in batches (`write_batch`); yields each page, in order, once its batch is stored
-    (a failed page is only reported)."""
+    """Write prepared pages in batches (`write_batch`), then bring the co-author and full-text indexes up to date
+    once (`finish_indexes`); yields each page, in order, once its batch is stored (a failed page is only
+    reported). Until the index step is done the store keeps the batch marker (see the module docstring)."""
     counters = counters if counters is not None else LoadCounters()
     batch: list[PreparedPage] = []
     graphs: set[str] = set()
     size = 0
+    pending: PendingIndexes | None = None
+    # One batch is written (by the writer thread: `Store.bulk_load` releases the GIL) while the next is gathered.
+    writing: tuple[Future[None] | None, list[PreparedPage], list[PreparedPage]] | None = None
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scholarkg-writer")
 
-    def flush() -> list[PreparedPage]:
-        nonlocal batch, graphs, size
-        done = batch
-        stored = [p for p in done if p.error is None]
-        if stored:
-            write_batch(store, iris, stored)
+    def write(stored: list[PreparedPage]) -> None:
+        nonlocal pending
+        if pending is None:
+            pending = PendingIndexes.start(store, iris)
+        write_batch(store, iris, stored, pending)
+
+    def settle() -> list[PreparedPage]:
+        """Wait for the batch being written (its error is raised here); its pages."""
+        nonlocal writing
+        if writing is None:
+            return []
+        future, done, stored = writing
+        writing = None
+        if future is not None:
+            error = future.exception()
+            del future  # no cycle error → traceback → this frame → future → error (it would keep the store open)
+            if error is not None:
+                try:
+                    raise error
+                finally:
+                    del error
             counters.batches += 1
             counters.pages += len(stored)
             counters.quads += sum(p.quads for p in stored)
         counters.failed += len(done) - len(stored)
         if done and on_batch is not None:
             on_batch(counters)
-        batch, graphs, size = [], set(), 0
         return done
 
-    for page in pages:
-        if page.graph is not None and page.error is None:
-            if page.graph in graphs:  # the same file name again: it replaces the earlier one, so write that first
+    def flush() -> list[PreparedPage]:
+        """Start writing the gathered batch (once the one before is written); the pages of the one before."""
+        nonlocal batch, graphs, size, writing
+        before = settle()
+        stored = [p for p in batch if p.error is None]
+        writing = (writer.submit(write, stored) if stored else None, batch, stored)
+        batch, graphs, size = [], set(), 0
+        return before
+
+    try:
+        for page in pages:
+            if page.graph is not None and page.error is None:
+                if page.graph in graphs:  # the same file name again: it replaces the earlier one, so write that first
+                    yield from flush()
+                graphs.add(page.graph)
+                size += page.quads
+            batch.append(page)
+            if size >= batch_quads:
                 yield from flush()
-            graphs.add(page.graph)
-            size += page.quads
-        batch.append(page)
-        if size >= batch_quads:
-            yield from flush()
-    yield from flush()
+        yield from flush()
+        yield from settle()
+    finally:
+        writer.shutdown(wait=True)  # never leave a batch being written behind (an error, or a caller that stops)
+    if pending is not None:
+        finish_indexes(store, iris, pending)
 
 
-def write_batch(store: GraphStore, iris: Iris, pages: list[PreparedPage]) -> None:
-    """Replace the graph of each page (distinct graphs) and bring the view and the indexes up to date; see the
-    module docstring for what happens on a crash."""
+def write_batch(store: GraphStore, iris: Iris, pages: list[PreparedPage], pending: PendingIndexes) -> None:
+    """Replace the graph of each page (distinct graphs) and bring the view up to date; record in `pending` what
+    the index step must recompute. See the module docstring for what happens on a crash."""
     raw = store.store
     graphs = [NamedNode(p.graph) for p in pages if p.graph is not None]
     reloaded = [g for g in graphs if raw.contains_named_graph(g)]
-    persons: set[NamedNode] = set()
-    named = {NamedNode(n) for p in pages for n in p.named}
     for graph in reloaded:  # what the old versions stated, read before they go
-        persons |= affected_persons(raw, graph)
-        named |= store.named_in(graph)
+        if pending.persons is not None:
+            pending.add_persons(affected_persons(raw, graph))
+        if pending.named is not None:
+            pending.add_named(store.named_in(graph))
     _mark(store, iris, graphs)
     if reloaded:
         raw.update(" ;\n".join(op for graph in reloaded for op in remove_operations(graph)))
-    # The view: the batch's distinct triples into the default graph (one already there stays once).
-    view = set(b"".join(p.view for p in pages).splitlines(keepends=True))
-    raw.bulk_load(input=b"".join([*(p.nquads for p in pages), *view]), format=RdfFormat.N_QUADS)
-    del view
-    for paper in {p for page in pages for p in page.papers}:
-        for quad in raw.quads_for_pattern(NamedNode(paper), _AUTHOR, None, DefaultGraph()):
-            if isinstance(quad.object, NamedNode):
-                persons.add(quad.object)
-    nobody = iris.of("graph", "none")  # no page being replaced any more: the store as it is
-    old, new = index_rows(raw, iris, nobody, persons=persons)
-    if old:  # one transaction; the text names the persons only (their rows are found by Oxigraph)
-        raw.update(" ;\n".join(_delete_rows(coauthor_graph(iris), {q.subject for q in old})))
-    if new:
-        raw.bulk_load(input="\n".join(new).encode(), format=RdfFormat.TURTLE, to_graph=coauthor_graph(iris))
-    store.refresh_text(named)
+    # The pages' quads, and their triples into the default graph (the view: one already there stays once, and so
+    # does one the batch states twice — the bulk loader writes each quad once).
+    raw.bulk_load(
+        input=b"".join([*(p.nquads for p in pages), *(p.view for p in pages)]), format=RdfFormat.N_QUADS, lenient=True
+    )
+    _unmark(store)
+    if pending.named is not None:
+        pending.add_named(NamedNode(n) for p in pages for n in p.named)
+    if pending.persons is not None:
+        persons: set[NamedNode] = set()
+        for paper in {p for page in pages for p in page.papers}:
+            for quad in raw.quads_for_pattern(NamedNode(paper), _AUTHOR, None, DefaultGraph()):
+                if isinstance(quad.object, NamedNode):
+                    persons.add(quad.object)
+        pending.add_persons(persons)
+
+
+def finish_indexes(store: GraphStore, iris: Iris, pending: PendingIndexes) -> None:
+    """The index step of a load: the co-author rows of the pending persons are recomputed (old rows removed, new
+    rows bulk-loaded), or the whole index is rebuilt (`coauthors.rebuild`); then the full-text rows of the pending
+    entities are rewritten (or the whole text index rebuilt); then the marker is dropped."""
+    raw = store.store
+    if pending.persons is None:
+        rebuild_coauthors(raw, iris)
+    elif pending.persons:
+        nobody = iris.of("graph", "none")  # no page being replaced any more: the store as it is
+        old, new = index_rows(raw, iris, nobody, persons=pending.persons)
+        if old:  # one transaction; the text names the persons only (their rows are found by Oxigraph)
+            raw.update(" ;\n".join(_delete_rows(coauthor_graph(iris), {q.subject for q in old})))
+        if new:
+            raw.bulk_load(
+                input="\n".join(new).encode(), format=RdfFormat.TURTLE, to_graph=coauthor_graph(iris), lenient=True
+            )
+    if pending.named is None:
+        store.rebuild_text()
+    else:
+        store.refresh_text(pending.named)
     raw.remove_graph(BATCH_MARKER)
 
 
@@ -227,14 +320,21 @@ def _delete_rows(index: NamedNode, rows: set[object], per_operation: int = 5_000
 
 
 def _mark(store: GraphStore, iris: Iris, graphs: list[NamedNode]) -> None:
+    """The marker of a batch being written: the base IRI (kept until the index step is done) and its graphs."""
     marker = [Quad(BATCH_MARKER, _BASE, Literal(iris.base), BATCH_MARKER)]
     marker.extend(Quad(BATCH_MARKER, _PENDING, graph, BATCH_MARKER) for graph in graphs)
     store.store.extend(marker)  # one transaction
 
 
+def _unmark(store: GraphStore) -> None:
+    """The batch is whole: its graphs leave the marker (which stays, for the index step)."""
+    store.store.update(f"DELETE WHERE {{ GRAPH {BATCH_MARKER} {{ {BATCH_MARKER} {_PENDING} ?graph }} }}")
+
+
 def recover_batch(store: GraphStore) -> list[str]:
-    """After a crash inside `write_batch`: drop the pages of that batch, rebuild the view, the co-author index and
-    the full-text index, drop the marker. Returns the graphs dropped (nothing to do: [])."""
+    """After a crash inside a load (a batch, or the index step after the batches): drop the pages of the batch
+    being written, rebuild the view, the co-author index and the full-text index, drop the marker. Returns the
+    graphs dropped (nothing to do, or only the indexes to rebuild: [])."""
     raw = store.store
     if not raw.contains_named_graph(BATCH_MARKER):
         return []
@@ -245,7 +345,7 @@ def recover_batch(store: GraphStore) -> list[str]:
         raw.update(" ;\n".join(f"DROP SILENT GRAPH {graph}" for graph in graphs))
     store.rebuild_view()
     if bases:
-        raw.update(" ;\n".join(rebuild_operations(raw, Iris(bases[0]))))
+        rebuild_coauthors(raw, Iris(bases[0]))
     store.text.rebuild(raw)
     raw.remove_graph(BATCH_MARKER)
     return [g.value for g in graphs]

@@ -16,6 +16,10 @@ operations appended to the page's own update, so the index changes in the same t
 (Recomputing them with INSERT … WHERE inside that transaction was measured ~10× slower: reads in a large
 Oxigraph transaction slow down as it grows.) The writer is single (one process, the engine's write lock), so
 nothing changes the store between these reads and the update.
+A batched load (`loader.batch_load`) recomputes the rows of every person its batches touched once, after the
+last batch, or — on a first load, or when too many persons were touched — the whole index with `rebuild`: one
+pass over the default graph's `schema:author` and `schema:about` triples, rows counted in Python and bulk-loaded
+(the same rows as `index_rows` for every person).
 Canned queries read it with `GRAPH ?index { ?pair skg:pairAuthor ?x … }` (see `queries/coauthors.rq`).
 """
 
@@ -23,9 +27,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, Store
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store
 
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.store import VIEW_SOURCE_KINDS
@@ -45,6 +51,8 @@ _JOINT = NamedNode(_SKG + "jointPapers")
 _COUNTED_AUTHOR = NamedNode(_SKG + "countedAuthor")
 _COUNTED_CATEGORY = NamedNode(_SKG + "countedCategory")
 _PAPERS = NamedNode(_SKG + "categoryPapers")
+_PAIR_HEAD = f"{_TYPE} {_PAIR} ; {_PAIR_AUTHOR}"
+_COUNT_HEAD = f"{_TYPE} {_COUNT} ; {_COUNTED_AUTHOR}"
 
 
 def coauthor_graph(iris: Iris) -> NamedNode:
@@ -174,15 +182,83 @@ def index_rows(
                 authors_cache[paper] = after.objects(paper, _AUTHOR)
             pairs.update(a for a in authors_cache[paper] if a != person)
             concepts.update(_ancestors(store, after.objects(paper, _ABOUT), concepts_cache))
-        x = str(person)
-        for other, n in pairs.items():
-            row = NamedNode(f"{iris.base}id/coauthor-pair/{_md5(person, other)}")
-            new.append(f"{row} {_TYPE} {_PAIR} ; {_PAIR_AUTHOR} {x} ; {_PAIR_COAUTHOR} {other} ; {_JOINT} {_int(n)} .")
-        for concept, n in concepts.items():
-            row = NamedNode(f"{iris.base}id/author-category/{_md5(person, concept)}")
-            described = f"{_COUNTED_AUTHOR} {x} ; {_COUNTED_CATEGORY} {concept} ; {_PAPERS} {_int(n)}"
-            new.append(f"{row} {_TYPE} {_COUNT} ; {described} .")
+        new.extend(_person_rows(iris, person, pairs, concepts))
     return old, new
+
+
+def _person_rows(iris: Iris, person: NamedNode, pairs: Counter[object], concepts: Counter[object]) -> Iterator[str]:
+    """The index rows of one person as Turtle statements (without a graph)."""
+    x = str(person)
+    key = person.value
+    pair_row = f"<{iris.base}id/coauthor-pair/"  # + a hex digest: the IRI needs no escaping
+    count_row = f"<{iris.base}id/author-category/"
+    for other, n in pairs.items():
+        row = pair_row + hashlib.md5(f"{key} {other.value}".encode()).hexdigest()  # type: ignore[attr-defined]
+        yield f"{row}> {_PAIR_HEAD} {x} ; {_PAIR_COAUTHOR} {other} ; {_JOINT} {_int(n)} ."
+    for concept, n in concepts.items():
+        row = count_row + hashlib.md5(f"{key} {concept.value}".encode()).hexdigest()  # type: ignore[attr-defined]
+        yield f"{row}> {_COUNT_HEAD} {x} ; {_COUNTED_CATEGORY} {concept} ; {_PAPERS} {_int(n)} ."
+
+
+def all_rows(store: Store, iris: Iris) -> Iterator[str]:
+    """Every row of the index, computed from the default graph as it is in one pass over its `schema:author`
+    and `schema:about` triples (no query per person): the same rows `index_rows` gives for every person."""
+    authors: dict[object, list[object]] = {}
+    for quad in store.quads_for_pattern(None, _AUTHOR, None, DefaultGraph()):
+        authors.setdefault(quad.subject, []).append(quad.object)
+    about: dict[object, list[object]] = {}
+    for quad in store.quads_for_pattern(None, _ABOUT, None, DefaultGraph()):
+        if quad.subject in authors:
+            about.setdefault(quad.subject, []).append(quad.object)
+    cache: dict[object, set[object]] = {}
+    categories = {paper: _ancestors(store, concepts, cache) for paper, concepts in about.items()}
+    del about, cache
+    papers_of: dict[NamedNode, list[object]] = {}
+    for paper, names in authors.items():
+        for name in names:
+            if isinstance(name, NamedNode):
+                papers_of.setdefault(name, []).append(paper)
+    none: set[object] = set()
+    for person in sorted(papers_of, key=lambda p: p.value):
+        pairs: Counter[object] = Counter()
+        concepts: Counter[object] = Counter()
+        for paper in papers_of[person]:
+            pairs.update(a for a in authors[paper] if a != person)
+            concepts.update(categories.get(paper, none))
+        yield from _person_rows(iris, person, pairs, concepts)
+
+
+def rebuild(store: Store, iris: Iris, *, rows_per_load: int = 50_000) -> None:
+    """Recompute the whole index from the default graph: the index graph is emptied, then every row
+    (`all_rows`) is bulk-loaded into it, `rows_per_load` statements at a time — each chunk by a loader thread
+    while the next is computed (`Store.bulk_load` releases the GIL). Not one transaction: a crash in between
+    leaves a partial index, which `loader.batch_load`'s marker makes the next open rebuild."""
+    index = coauthor_graph(iris)
+    store.remove_graph(index)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="scholarkg-index") as loader:
+        loading: Future[None] | None = None
+        for chunk in _chunks(all_rows(store, iris), rows_per_load):
+            if loading is not None:
+                loading.result()
+            loading = loader.submit(_load_rows, store, index, chunk)
+        if loading is not None:
+            loading.result()
+    store.add_graph(index)
+
+
+def _chunks(rows: Iterator[str], size: int) -> Iterator[bytes]:
+    chunk: list[str] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield "\n".join(chunk).encode()
+            chunk = []
+    if chunk:
+        yield "\n".join(chunk).encode()
+
+
+def _load_rows(store: Store, index: NamedNode, rows: bytes) -> None:
+    store.bulk_load(input=rows, format=RdfFormat.TURTLE, to_graph=index, lenient=True)
 
 
 def _line(quad: Quad) -> str:
@@ -193,16 +269,9 @@ def _md5(a: object, b: object) -> str:
     return hashlib.md5(f"{a.value} {b.value}".encode()).hexdigest()  # type: ignore[attr-defined]
 
 
+@lru_cache(maxsize=1 << 12)
 def _int(n: int) -> str:
     return str(Literal(str(n), datatype=_XSD_INTEGER))
-
-
-def rebuild_operations(store: Store, iris: Iris) -> list[str]:
-    """Update operations that recompute the whole index (a store without one)."""
-    persons = {q.object for q in store.quads_for_pattern(None, _AUTHOR, None, DefaultGraph())}
-    nobody = iris.of("graph", "none")  # no page replaced: the view as it is
-    rows = index_operations(store, iris, nobody, persons={p for p in persons if isinstance(p, NamedNode)})
-    return [f"CLEAR SILENT GRAPH {coauthor_graph(iris)}", *rows]
 
 
 def index_missing(store: Store, iris: Iris) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import PurePath
 
 from pyoxigraph import NamedNode
@@ -16,6 +17,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:10]
 
 
+@lru_cache(maxsize=1 << 16)  # a person or paper recurs across pages: one normalization per name (bounded)
 def keyed(text: str) -> str:
     """Readable, collision-safe key: a slug plus a digest of the normalized text."""
     key = normalize_key(text)
@@ -26,6 +28,7 @@ def _safe(key: str) -> bool:
     return bool(key) and all(c.isascii() and (c.isalnum() or c in "-_.") for c in key)
 
 
+@lru_cache(maxsize=1 << 10)  # asked once per entry and authorship of the page being mapped
 def source_key(file_name: str) -> str:
     """A source page's key: a `.txt` name with a plain ASCII stem is its stem (`000_e49c997fbe9f6f5b`); any other
     name is a slug plus a digest of the exact name, joined by `~` (which plain stems never contain), so two

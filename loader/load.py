@@ -12,7 +12,8 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 from scholarkg.loader import remote_index
 from scholarkg.loader.backend import StoreBackend
 from scholarkg.loader.batch_load import LoadCounters, load_pages, prepared_pages
-from scholarkg.loader.coauthors import affected_persons, index_missing, index_operations, rebuild_operations
+from scholarkg.loader.coauthors import affected_persons, index_missing, index_operations
+from scholarkg.loader.coauthors import rebuild as rebuild_coauthors
 from scholarkg.loader.errors import LoaderError, PageError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
 from scholarkg.loader.mapping import page_quads
@@ -87,7 +88,7 @@ def ensure_indexes(store: StoreBackend, iris: Iris) -> None:
         if remote_index.index_missing(store, iris):
             remote_index.rebuild(store, iris)
     elif index_missing(store.store, iris):
-        store.store.update(" ;\n".join(rebuild_operations(store.store, iris)))
+        rebuild_coauthors(store.store, iris)
 
 
 def load_source(
@@ -151,8 +152,9 @@ def load_files(
     """Load pages; yields one result per page, in order.
 
     Embedded store: pages are parsed and mapped in `jobs` worker processes (default: all cores) and written in
-    batches (`loader.batch_load`: bulk load, then the view and the indexes once per batch; a batch cut short by a
-    crash is dropped whole on the next open). `on_batch` is called after each batch with the running counts.
+    batches (`loader.batch_load`: bulk load and the view per batch, the indexes once at the end; a batch cut short
+    by a crash is dropped whole on the next open, and indexes left behind by one are rebuilt). `on_batch` is called
+    after each batch with the running counts.
 
     Remote store: one page at a time (Graph Store PUT), then the co-author index for every person the load touched
     in one more request; until then a reader can see the new pages with the index of before, and a crash before

@@ -109,8 +109,8 @@ VIEW_SOURCE_KINDS = (
     "<http://rdfs.org/ns/void#Linkset>",  # the links graph (`linking.store`): accepted links are facts too
 )
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-# Present only while a batch of pages is being written (`loader.batch_load`): names the batch's graphs, so that a
-# crash inside the batch is repaired on the next open for writing.
+# Present only while a batched load runs (`loader.batch_load`): names the graphs of the batch being written and
+# stays until the load's index step is done, so that a crash inside the load is repaired on the next open for writing.
 BATCH_MARKER = NamedNode("urn:scholarkg:batch")
 
 
@@ -289,7 +289,7 @@ class GraphStore(DatasetQueries):
         return named_subjects(self.store.quads_for_pattern(None, NAME, None, graph))
 
     def refresh_text(self, named: set[NamedNode]) -> None:
-        if self._text is not None or self._text_path is not None:
+        if self._text_kept():
             self.text.refresh(self.store, named)
 
     @contextmanager
@@ -323,6 +323,18 @@ class GraphStore(DatasetQueries):
                 if isinstance(q.subject, NamedNode)
             )
         return facts
+
+    def rebuild_text(self) -> None:
+        """Recompute the whole full-text index from the default graph (when there is one)."""
+        if self._text_kept():
+            self.text.rebuild(self.store)
+
+    def text_is_empty(self) -> bool:
+        """True when the full-text index has no row (or this store keeps none)."""
+        return not self._text_kept() or len(self.text) == 0
+
+    def _text_kept(self) -> bool:
+        return self._text is not None or self._text_path is not None
 
     def view_missing(self) -> bool:
         """True when named graphs exist but the default graph is empty (a store from before the view)."""

@@ -9,7 +9,9 @@ prefix ("transf" finds "Transformers"), all words must match, and hits are ranke
 and types of every entity whose `schema:name` that page stated before or states now, and rewrites their rows
 (one SQLite transaction; each IRI's row is found by rowid through the `keys` table, so a rewrite costs a lookup,
 not a scan of the FTS table). SPARQL Update and Graph Store writes are followed by `GraphStore.text_write` (the
-rows of the entities they may touch: `queries/update_effects.py`). SQLite and RocksDB do not share a transaction:
+rows of the entities they may touch: `queries/update_effects.py`). A batched load (`loader.batch_load`) rewrites the
+rows once for all its pages after the last batch, or `rebuild`s the index when it was empty or too many entities
+changed (its marker makes a crash before that end in a rebuild). SQLite and RocksDB do not share a transaction:
 if the process dies between the two, the index can lag the store by that write; `rebuild` (run on first use when the
 index file is new or empty, e.g. after deleting it) recomputes it from the store.
 """
@@ -84,17 +86,8 @@ class TextIndex:
     # -- writing -----------------------------------------------------------------------------------
     def refresh(self, store: Store, iris: Iterable[NamedNode]) -> None:
         """Rewrite the rows of `iris` from the store's default graph (gone if no longer a named entity)."""
-        rows: list[tuple[str, str, str]] = []
         keys = sorted({i.value for i in iris})
-        for key in keys:
-            node = NamedNode(key)
-            types = [q.object for q in store.quads_for_pattern(node, RDF_TYPE, None, DefaultGraph())]
-            kind = next((KINDS[t] for t in types if t in KINDS), None)  # type: ignore[index]
-            if kind is None:
-                continue
-            names = sorted({q.object.value for q in store.quads_for_pattern(node, NAME, None, DefaultGraph())})  # type: ignore[union-attr]
-            if names:
-                rows.append((key, kind, "\n".join(names)))
+        rows = [row for row in (_row(store, key) for key in keys) if row is not None]
         self.rewrite(keys, rows)
 
     def rewrite(self, keys: Iterable[str], rows: Iterable[tuple[str, str, str]]) -> None:
@@ -125,11 +118,25 @@ class TextIndex:
             )
 
     def rebuild(self, store: Store) -> None:
-        """Recompute every row from the store's default graph."""
-        named = {q.subject for q in store.quads_for_pattern(None, NAME, None, DefaultGraph())}
-        with self._lock, self._db:
-            self._db.execute("DELETE FROM entities")
-        self.refresh(store, (n for n in named if isinstance(n, NamedNode)))
+        """Recompute every row from the store's default graph: one pass over its `rdf:type` triples of the two
+        kinds and one over its `schema:name` triples (no lookup per entity), the same rows as `refresh`."""
+        kinds: dict[str, str | None] = {}  # None: typed as both kinds (then decided as `refresh` decides)
+        for node, kind in KINDS.items():
+            for quad in store.quads_for_pattern(None, RDF_TYPE, node, DefaultGraph()):
+                if isinstance(quad.subject, NamedNode):
+                    key = quad.subject.value
+                    kinds[key] = kind if key not in kinds else None
+        names: dict[str, set[str]] = {}
+        for quad in store.quads_for_pattern(None, NAME, None, DefaultGraph()):
+            if isinstance(quad.subject, NamedNode) and quad.subject.value in kinds:
+                names.setdefault(quad.subject.value, set()).add(quad.object.value)
+        rows: list[tuple[str, str, str]] = []
+        for key in sorted(names):
+            kind = kinds[key]
+            row = (key, kind, "\n".join(sorted(names[key]))) if kind is not None else _row(store, key)
+            if row is not None:
+                rows.append(row)
+        self.replace_all(rows)
 
     # -- reading -----------------------------------------------------------------------------------
     def rows(self) -> set[tuple[str, str, str]]:
@@ -148,6 +155,17 @@ class TextIndex:
                 (match, kind, limit),
             ).fetchall()
         return [row[0] for row in found]
+
+
+def _row(store: Store, key: str) -> tuple[str, str, str] | None:
+    """The row of one IRI from the default graph: (iri, kind, names), or None when it is no named entity."""
+    node = NamedNode(key)
+    types = [q.object for q in store.quads_for_pattern(node, RDF_TYPE, None, DefaultGraph())]
+    kind = next((KINDS[t] for t in types if t in KINDS), None)  # type: ignore[index]
+    if kind is None:
+        return None
+    names = sorted({q.object.value for q in store.quads_for_pattern(node, NAME, None, DefaultGraph())})  # type: ignore[union-attr]
+    return (key, kind, "\n".join(names)) if names else None
 
 
 def fts_query(text: str) -> str | None:
