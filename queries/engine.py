@@ -185,6 +185,8 @@ class Engine:
                     timeout=self.settings.service_timeout,
                     max_rows=self.settings.service_max_rows,
                     max_bytes=self.settings.service_max_bytes,
+                    max_load_triples=self.settings.max_upload_quads,  # a LOADed document: an upload the server fetches
+                    max_load_term_bytes=self.settings.max_upload_parsed_bytes,
                 )
             return self._gateway
 
@@ -201,7 +203,7 @@ class Engine:
         if routed is not None and self._gateway is not None:
             failed, _ = self._gateway.outcome(routed)
             if failed is not None:
-                raise RemoteServiceError(failed.endpoint, failed.failure or "failed") from None
+                raise RemoteServiceError(failed.endpoint, failed.failure or "failed", load=failed.load) from None
 
     def _settle(self, routed: Routed | None, result: QueryResult) -> QueryResult:
         if routed is None or self._gateway is None:
@@ -314,13 +316,18 @@ class Engine:
         `queries/update_effects.py`).
 
         `generated`: the server wrote the text itself from parsed RDF terms (Graph Store writes: DROP / CREATE /
-        INSERT DATA), so it has no SERVICE or LOAD and skips the guard's parse."""
+        INSERT DATA), so it has no SERVICE or LOAD and skips the guard's parse.
+
+        On the embedded store, allowed SERVICE and LOAD targets are pointed at the gateway (queries/federation.py:
+        it makes the calls and fetches the LOADed documents with limits, once per update: the rehearsal's answers
+        are replayed to the real run). A remote engine gets the guarded text as is and makes its own SERVICE
+        calls and LOAD fetches (the allow-list decides; the gateway's limits do not apply)."""
         routed: Routed | None = None
         if not generated:
             check_text(text, max_chars=None, max_depth=self.settings.max_query_depth, what="update")
             check_remote_targets(text, self.settings.service_allowlist, base_iri=base_iri)
             if not isinstance(self.store, RemoteStore) and remote_targets(text):  # the gateway's limits, as queries
-                # rehearsed, then run: the second run gets the first one's SERVICE answers (asked once)
+                # rehearsed, then run: the second run gets the first one's SERVICE answers and LOAD documents
                 routed = self.gateway().route(text, base_iri=base_iri, strict=True, replay=self.rehearsal is not None)
         if text_effect is None:  # (after the guard's caps: the parse is bounded)
             text_effect = EVERYTHING if generated else update_effect(text, base_iri=base_iri)

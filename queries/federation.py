@@ -12,8 +12,15 @@ allowed the query's targets, `route_services` rewrites each `SERVICE` target to 
   and a reason of ours, never the remote body. `SERVICE SILENT` keeps SPARQL's meaning (the call yields
   nothing and the query goes on).
 
+`LOAD <url>` in an update is routed the same way: pyoxigraph's LOAD would fetch any host with no limits, so its
+target is pointed at the gateway too, which fetches the document itself (`queries/load_documents.py`: the same
+per-call time limit and byte cap, redirects followed only to allow-listed URLs, media type → RDF format, parsed
+by pyoxigraph) and serves pyoxigraph the parsed triples as N-Triples; pyoxigraph then applies them as the LOAD
+(`INTO GRAPH <g>` or the default graph, `SILENT` ignoring a failure), in the update's own transaction and order.
+
 The decision stays with the guard: the gateway re-checks every endpoint against the allow-list before it
-sends anything, and a rewritten query must name no endpoint but the gateway, else it is refused.
+sends anything, and a rewritten query must name no endpoint but the gateway (re-read by the guard's parse:
+every SERVICE and LOAD target of the rewritten text is a gateway call), else it is refused.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from urllib.parse import parse_qs, urljoin
 import httpx
 from pyoxigraph import NamedNode
 
-from scholarkg.queries.guard import ForbiddenServiceError, check_remote_targets, remote_targets
+from scholarkg.queries.guard import ForbiddenServiceError, check_remote_targets, remote_calls
+from scholarkg.queries.load_documents import N_TRIPLES, LoadFailed, LoadLimits, fetch_document
 
 log = logging.getLogger(__name__)
 RESULTS_JSON = "application/sparql-results+json"
@@ -49,17 +57,20 @@ _LEX = re.compile(
 
 
 class RemoteServiceError(RuntimeError):
-    """A SERVICE call failed; `endpoint` says which, `reason` how (never the remote body)."""
+    """A SERVICE call or LOAD failed; `endpoint` says which, `reason` how (never the remote body)."""
 
-    def __init__(self, endpoint: str, reason: str) -> None:
+    def __init__(self, endpoint: str, reason: str, *, load: bool = False) -> None:
         self.endpoint = endpoint
         self.reason = reason
-        super().__init__(f"the SPARQL endpoint {endpoint} failed: {reason}")
+        what = "LOAD of the document" if load else "the SPARQL endpoint"
+        super().__init__(f"{what} {endpoint} failed: {reason}")
 
 
 @dataclass
 class _Call:
     endpoint: str
+    load: bool = False  # a LOAD's document (fetched by `load_documents`), not a SERVICE endpoint
+    silent: bool = False  # SERVICE SILENT / LOAD SILENT: its failure does not fail the query or update
     strict: bool = False  # an update's call: more rows than the cap is a failure (an update never writes a cut result)
     failure: str | None = None
     truncated: bool = False
@@ -130,11 +141,21 @@ def fill_service_values(text: str, name: str, terms: Iterable[NamedNode]) -> str
 class ServiceGateway:
     """A loopback HTTP server (threads) that forwards the SERVICE calls of routed queries."""
 
-    def __init__(self, allowlist: Iterable[object], *, timeout: float, max_rows: int, max_bytes: int) -> None:
+    def __init__(
+        self,
+        allowlist: Iterable[object],
+        *,
+        timeout: float,
+        max_rows: int,
+        max_bytes: int,
+        max_load_triples: int = 2_000_000,
+        max_load_term_bytes: int = 200_000_000,
+    ) -> None:
         self.allowlist = list(allowlist)
         self.timeout = timeout
         self.max_rows = max_rows
         self.max_bytes = max_bytes
+        self.load_limits = LoadLimits(timeout, max_bytes, max_load_triples, max_load_term_bytes)
         self._calls: dict[str, _Call] = {}
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
@@ -165,7 +186,8 @@ class ServiceGateway:
 
     # -- routing -------------------------------------------------------------------------------------
     def route(self, text: str, *, base_iri: str | None = None, strict: bool = False, replay: bool = False) -> Routed:
-        """Point every SERVICE target of `text` (already allowed by the guard) at this gateway; `strict` (for
+        """Point every SERVICE and LOAD target of `text` (already allowed by the guard) at this gateway (the rewrite
+        is checked on the guard's parse of the result: see the end); `strict` (for
         updates): a call answering more than `max_rows` rows fails instead of being cut. `replay` (an update that
         runs twice: rehearsed on a copy, then for real — queries/update_rehearsal.py): each call site remembers
         what it answered to each query text (failures too) until `release`, and answers the same query again
@@ -183,9 +205,10 @@ class ServiceGateway:
                 prefixes[tokens[i + 1][1].group(0).rstrip(":")] = urljoin(base, tokens[i + 2][1].group(0)[1:-1])
             elif word == "BASE" and i + 1 < len(tokens) and tokens[i + 1][0] == "iri":
                 base = urljoin(base, tokens[i + 1][1].group(0)[1:-1])
-            elif word == "SERVICE":
+            elif word in ("SERVICE", "LOAD"):
                 j = i + 1
-                if j < len(tokens) and tokens[j][1].group(0).upper() == "SILENT":
+                silent = j < len(tokens) and tokens[j][1].group(0).upper() == "SILENT"
+                if silent:
                     j += 1
                 if j >= len(tokens):
                     continue
@@ -201,24 +224,31 @@ class ServiceGateway:
                     continue
                 token = secrets.token_hex(12)
                 with self._lock:
-                    self._calls[token] = _Call(endpoint, strict=strict, replay=replay)
+                    self._calls[token] = _Call(
+                        endpoint, load=word == "LOAD", silent=silent, strict=strict, replay=replay
+                    )
                 routed.tokens.append(token)
                 out.append(text[last : target.start()])
                 out.append(f"<{self.url}{token}>")
                 last = target.end()
         out.append(text[last:])
         routed.text = "".join(out)
-        reached = remote_targets(routed.text)
-        if len(reached) != len(routed.tokens) or any(not t.startswith(self.url) for t in reached):
+        # the guard's parse of the rewritten text must find exactly the gateway calls made, each of its own kind
+        with self._lock:
+            kinds = {f"{self.url}{t}": "LOAD" if self._calls[t].load else "SERVICE" for t in routed.tokens}
+        reached = remote_calls(routed.text)
+        if len(reached) != len(routed.tokens) or any(kinds.get(target) != kind for kind, target in reached):
             self.release(routed)
-            raise ForbiddenServiceError("a SERVICE target could not be routed through the gateway; rewrite the query")
+            raise ForbiddenServiceError(
+                "a SERVICE or LOAD target could not be routed through the gateway; rewrite the query"
+            )
         return routed
 
     def outcome(self, routed: Routed) -> tuple[_Call | None, bool]:
-        """The first failed call of `routed` (None if none failed), and whether any call was cut."""
+        """The first failed call of `routed` that is not SILENT (None if none failed), and whether any call was cut."""
         with self._lock:
             calls = [self._calls[t] for t in routed.tokens if t in self._calls]
-        failed = next((c for c in calls if c.failure is not None), None)
+        failed = next((c for c in calls if c.failure is not None and not c.silent), None)
         return failed, any(c.truncated for c in calls)
 
     def release(self, routed: Routed) -> None:
@@ -246,7 +276,7 @@ class ServiceGateway:
             answer = call.answers.get(query)
             if answer is None:
                 answer = self._answer(call, query)
-                call.answered_bytes += len(answer[1])
+                call.answered_bytes += 0 if call.load else len(answer[1])  # a LOAD: one document, fetched capped
                 if call.answered_bytes > self.max_bytes:
                     call.failure = f"its answers to one update are larger than {self.max_bytes} bytes"
                     answer = (502, b"", "text/plain")
@@ -254,12 +284,18 @@ class ServiceGateway:
         self._reply(handler, *answer)
 
     def _answer(self, call: _Call, query: str) -> tuple[int, bytes, str]:
-        """(status, body, media type) for pyoxigraph: the endpoint's results, or an empty 502 (failure recorded)."""
+        """(status, body, media type) for pyoxigraph: the endpoint's results (a LOAD: the document's triples), or an
+        empty 502 (failure recorded)."""
         try:
+            if call.load:
+                try:
+                    return 200, fetch_document(self._client, call.endpoint, self.allowlist, self.load_limits), N_TRIPLES
+                except LoadFailed as error:
+                    raise _CallFailed(str(error)) from None
             return 200, self._forward(call, query), RESULTS_JSON
         except _CallFailed as failure:
             call.failure = str(failure)
-            log.warning("SERVICE call to %s failed: %s", call.endpoint, failure)
+            log.warning("%s %s failed: %s", "LOAD of" if call.load else "SERVICE call to", call.endpoint, failure)
             return 502, b"", "text/plain"
 
     def _forward(self, call: _Call, query: str) -> bytes:

@@ -145,7 +145,7 @@ if sys.getrecursionlimit() < _PARSE_RECURSION_LIMIT:
     sys.setrecursionlimit(_PARSE_RECURSION_LIMIT)
 
 
-def _parsed_targets(text: str, base: str) -> list[str]:
+def _parsed_targets(text: str, base: str) -> list[tuple[str, str]]:
     return in_big_stack(lambda: _parsed_targets_here(text, base))
 
 
@@ -181,7 +181,7 @@ def rdflib_parser() -> Iterator[Any]:
             del service.postParse
 
 
-def _parsed_targets_here(text: str, base: str) -> list[str]:
+def _parsed_targets_here(text: str, base: str) -> list[tuple[str, str]]:
     with rdflib_parser() as parser:
         try:
             try:
@@ -198,22 +198,22 @@ def _parsed_targets_here(text: str, base: str) -> list[str]:
                 f"does not accept it ({type(error).__name__}), so it is refused"
             ) from None
     prologue = _Prologue(base)
-    targets: list[str] = []
+    targets: list[tuple[str, str]] = []
     for declarations, body in sections:
         _apply_prologue(prologue, declarations)
         for node in _walk(body):
             if node.name == "ServiceGraphPattern":
-                targets.append(_target(prologue, node.get("term")))
+                targets.append(("SERVICE", _target(prologue, node.get("term"))))
             elif node.name == "Load":
-                targets.append(_target(prologue, node.get("iri")))
+                targets.append(("LOAD", _target(prologue, node.get("iri"))))
     return targets
 
 
 # -- reading 2: the grammar-exact tokenizer ------------------------------------------------------------------
-def _lexed_targets(text: str, base: str) -> list[str]:
+def _lexed_targets(text: str, base: str) -> list[tuple[str, str]]:
     toks = list(tokens(text))
     prologue = _Prologue(base)
-    targets: list[str] = []
+    targets: list[tuple[str, str]] = []
     for i, (kind, value) in enumerate(toks):
         if kind != "word":
             continue
@@ -227,24 +227,30 @@ def _lexed_targets(text: str, base: str) -> list[str]:
             if following and following[0][1].upper() == "SILENT":
                 following = following[1:]
             if not following:
-                targets.append(UNRESOLVABLE)
+                targets.append((upper, UNRESOLVABLE))
                 continue
             t_kind, t_value = following[0]
             if t_kind == "iri":
-                targets.append(_resolve(prologue.base, t_value[1:-1]))
+                targets.append((upper, _resolve(prologue.base, t_value[1:-1])))
             elif t_kind == "word" and ":" in t_value:
                 prefix, _, local = t_value.partition(":")
-                targets.append(prologue.expand(prefix, local))
+                targets.append((upper, prologue.expand(prefix, local)))
             elif t_kind == "var":
-                targets.append("?" + t_value[1:])
+                targets.append((upper, "?" + t_value[1:]))
             else:
-                targets.append(UNRESOLVABLE)
+                targets.append((upper, UNRESOLVABLE))
     return targets
 
 
 def remote_targets(text: str, *, base_iri: str | None = None) -> list[str]:
     """Every IRI a query/update would contact through SERVICE or LOAD, resolved (a variable comes back as
     '?name', anything unresolvable as '?'). Raises UndecidableQueryError when it cannot tell."""
+    return list(dict.fromkeys(target for _, target in remote_calls(text, base_iri=base_iri)))
+
+
+def remote_calls(text: str, *, base_iri: str | None = None) -> list[tuple[str, str]]:
+    """Each (operation, target) pair — 'SERVICE' or 'LOAD', the target as in `remote_targets` — that either
+    reading finds, once. Raises UndecidableQueryError when it cannot tell."""
     if not mentions_remote(text):
         return []
     if len(text) > MAX_CHECKED_CHARS:
@@ -261,11 +267,7 @@ def remote_targets(text: str, *, base_iri: str | None = None) -> list[str]:
             f"the SPARQL parser finds {len(parsed)} SERVICE/LOAD operation(s) but the tokenizer finds "
             f"{len(lexed)}; the query cannot be checked, so it is refused"
         )
-    seen: list[str] = []
-    for target in parsed + lexed:
-        if target not in seen:
-            seen.append(target)
-    return seen
+    return list(dict.fromkeys(parsed + lexed))
 
 
 def parse_allowlist(entries: Iterable[str]) -> list[Endpoint]:
