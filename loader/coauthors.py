@@ -182,12 +182,12 @@ def index_rows(
                 authors_cache[paper] = after.objects(paper, _AUTHOR)
             pairs.update(a for a in authors_cache[paper] if a != person)
             concepts.update(_ancestors(store, after.objects(paper, _ABOUT), concepts_cache))
-        new.extend(_person_rows(iris, person, pairs, concepts))
+        new.extend(person_rows(iris, person, pairs, concepts))
     return old, new
 
 
-def _person_rows(iris: Iris, person: NamedNode, pairs: Counter[object], concepts: Counter[object]) -> Iterator[str]:
-    """The index rows of one person as Turtle statements (without a graph)."""
+def person_rows(iris: Iris, person: NamedNode, pairs: Counter[object], concepts: Counter[object]) -> Iterator[str]:
+    """The index rows of one person as Turtle statements (without a graph); also `loader.remote_index`'s."""
     x = str(person)
     key = person.value
     pair_row = f"<{iris.base}id/coauthor-pair/"  # + a hex digest: the IRI needs no escaping
@@ -225,7 +225,7 @@ def all_rows(store: Store, iris: Iris) -> Iterator[str]:
         for paper in papers_of[person]:
             pairs.update(a for a in authors[paper] if a != person)
             concepts.update(categories.get(paper, none))
-        yield from _person_rows(iris, person, pairs, concepts)
+        yield from person_rows(iris, person, pairs, concepts)
 
 
 def rebuild(store: Store, iris: Iris, *, rows_per_load: int = 50_000) -> None:
