@@ -379,6 +379,7 @@ PROFILE_NAMES_SHOWN = 3
 ZIPF_EXPONENT = 1.0  # author i (by rank) is drawn with weight 1 / (i + 1) ** ZIPF_EXPONENT
 AUTHORS_PER_PAPER_IN_WORLD = 2.0  # people in the world per paper (most publish little)
 CLUSTER_NAMES_SHOWN = 8
+PAGE_ENTRIES = 1_000  # entries per profile or cluster page (the loader refuses pages past 2,000)
 
 
 @dataclass
@@ -592,7 +593,8 @@ class Corpus:
             # Homonyms are what dblp clusters are for; other owners mostly get a profile.
             kind = "cluster" if self.authors[author].homonym or rng.random() < 0.25 else "profile"
             papers = sorted(self.authors[author].papers, key=lambda p: self.papers[p].date, reverse=True)
-            pages.append((kind, papers, author))
+            for start in range(0, len(papers), PAGE_ENTRIES):  # a long list is paginated, as the sites do
+                pages.append((kind, papers[start : start + PAGE_ENTRIES], author))
             for paper in papers:
                 covered[paper] = True
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import bench.generate as generate_module
 from bench.generate import AS_OF, Corpus, generate, main
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_files
@@ -143,6 +144,25 @@ def test_the_one_paper_author_is_printed_on_a_page(papers: int, seed: int, tmp_p
     one = summary["authors_for_queries"]["one_paper"]  # type: ignore[index]
     assert one["papers"] == 1
     assert re.search(rf"(?:^|, |  • ){re.escape(one['printed'])}(?:,| et al\.| · |$)", text, re.MULTILINE)
+
+
+def test_long_paper_lists_are_paginated_below_the_page_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A prolific author's papers span several pages of at most PAGE_ENTRIES entries (at 100k papers the top
+    author has more than the loader's 2,000-entry cap), and together they still hold every paper of theirs."""
+    monkeypatch.setattr(generate_module, "PAGE_ENTRIES", 5)
+    summary = Corpus(150, seed=7).write(tmp_path)
+    prolific = summary["authors_for_queries"]["most_prolific"]  # type: ignore[index]
+    assert prolific["papers"] > 10
+    titles: set[str] = set()
+    owned = 0
+    for path in sorted(tmp_path.glob("*.txt")):
+        page = parse_page(path.read_text(encoding="utf-8"), path.name, AS_OF)
+        if page.owner is not None:  # a profile or cluster page (listings have none)
+            assert 1 <= len(page.entries) <= 5, path.name
+        if page.owner is not None and page.owner.printed == prolific["printed"]:
+            owned += 1
+            titles.update(e.title for e in page.entries)
+    assert owned >= 3 and len(titles) == prolific["papers"]
 
 
 def test_year_less_dates_resolve_to_the_generated_day(tmp_path: Path) -> None:
