@@ -46,7 +46,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
 
-from scholarkg.loader.coauthors import affected_persons, coauthor_graph, index_rows
+from scholarkg.loader.coauthors import affected_persons, coauthor_graph, delete_data, index_rows
 from scholarkg.loader.coauthors import rebuild as rebuild_coauthors
 from scholarkg.loader.errors import PageError
 from scholarkg.loader.identity import Iris
@@ -288,35 +288,34 @@ def write_batch(store: GraphStore, iris: Iris, pages: list[PreparedPage], pendin
 def finish_indexes(store: GraphStore, iris: Iris, pending: PendingIndexes) -> None:
     """The index step of a load: the co-author rows of the pending persons are recomputed (old rows removed, new
     rows bulk-loaded), or the whole index is rebuilt (`coauthors.rebuild`); then the full-text rows of the pending
-    entities are rewritten (or the whole text index rebuilt); then the marker is dropped."""
+    entities are rewritten (or the whole text index rebuilt); then the marker is dropped. (One after the other,
+    not in two threads: a whole rebuild of either holds a pass over the store in memory, and peak memory would be
+    their sum.)"""
+    _finish_coauthors(store, iris, pending.persons)
+    _finish_text(store, pending.named)
+    store.store.remove_graph(BATCH_MARKER)
+
+
+def _finish_coauthors(store: GraphStore, iris: Iris, persons: set[NamedNode] | None) -> None:
     raw = store.store
-    if pending.persons is None:
+    if persons is None:
         rebuild_coauthors(raw, iris)
-    elif pending.persons:
+    elif persons:
         nobody = iris.of("graph", "none")  # no page being replaced any more: the store as it is
-        old, new = index_rows(raw, iris, nobody, persons=pending.persons)
-        if old:  # one transaction; the text names the persons only (their rows are found by Oxigraph)
-            raw.update(" ;\n".join(_delete_rows(coauthor_graph(iris), {q.subject for q in old})))
+        old, new = index_rows(raw, iris, nobody, persons=persons)
+        if old:  # one transaction naming every quad (a `VALUES ?row` join was planned as a scan of the index)
+            raw.update(delete_data(coauthor_graph(iris), old))
         if new:
             raw.bulk_load(
                 input="\n".join(new).encode(), format=RdfFormat.TURTLE, to_graph=coauthor_graph(iris), lenient=True
             )
-    if pending.named is None:
+
+
+def _finish_text(store: GraphStore, named: set[NamedNode] | None) -> None:
+    if named is None:
         store.rebuild_text()
     else:
-        store.refresh_text(pending.named)
-    raw.remove_graph(BATCH_MARKER)
-
-
-def _delete_rows(index: NamedNode, rows: set[object], per_operation: int = 5_000) -> list[str]:
-    """DELETE operations removing every quad of the index rows `rows` (subjects) from the index graph."""
-    ordered = sorted(str(r) for r in rows)
-    chunks = (" ".join(ordered[i : i + per_operation]) for i in range(0, len(ordered), per_operation))
-    return [
-        f"DELETE {{ GRAPH {index} {{ ?row ?p ?o }} }}"
-        f" WHERE {{ VALUES ?row {{ {chunk} }} GRAPH {index} {{ ?row ?p ?o }} }}"
-        for chunk in chunks
-    ]
+        store.refresh_text(named)
 
 
 def _mark(store: GraphStore, iris: Iris, graphs: list[NamedNode]) -> None:

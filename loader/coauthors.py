@@ -146,7 +146,7 @@ def index_operations(
     index = coauthor_graph(iris)
     operations = []
     if old:
-        operations.append("DELETE DATA { GRAPH %s {\n%s\n} }" % (index, "\n".join(map(_line, old))))  # noqa: UP031
+        operations.append(delete_data(index, old))
     if new:
         operations.append("INSERT DATA { GRAPH %s {\n%s\n} }" % (index, "\n".join(new)))  # noqa: UP031
     return operations
@@ -204,8 +204,10 @@ def all_rows(store: Store, iris: Iris) -> Iterator[str]:
     """Every row of the index, computed from the default graph as it is in one pass over its `schema:author`
     and `schema:about` triples (no query per person): the same rows `index_rows` gives for every person."""
     authors: dict[object, list[object]] = {}
+    terms: dict[object, object] = {}  # one Python object per term (each quad read brings new ones): less memory
     for quad in store.quads_for_pattern(None, _AUTHOR, None, DefaultGraph()):
-        authors.setdefault(quad.subject, []).append(quad.object)
+        authors.setdefault(quad.subject, []).append(terms.setdefault(quad.object, quad.object))
+    del terms
     about: dict[object, list[object]] = {}
     for quad in store.quads_for_pattern(None, _ABOUT, None, DefaultGraph()):
         if quad.subject in authors:
@@ -261,8 +263,10 @@ def _load_rows(store: Store, index: NamedNode, rows: bytes) -> None:
     store.bulk_load(input=rows, format=RdfFormat.TURTLE, to_graph=index, lenient=True)
 
 
-def _line(quad: Quad) -> str:
-    return f"{quad.subject} {quad.predicate} {quad.object} ."
+def delete_data(index: NamedNode, quads: Iterable[Quad]) -> str:
+    """A DELETE DATA operation removing `quads` (rows of) the index graph."""
+    lines = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+    return f"DELETE DATA {{ GRAPH {index} {{\n{lines}\n}} }}"
 
 
 def _md5(a: object, b: object) -> str:

@@ -112,9 +112,9 @@ class TextIndex:
         with self._lock, self._db:
             self._db.execute("DELETE FROM entities")
             self._db.executemany("INSERT OR IGNORE INTO keys (iri) VALUES (?)", [(r[0],) for r in rows])
+            ids = dict(self._db.execute("SELECT iri, id FROM keys").fetchall())  # one scan, not a lookup per row
             self._db.executemany(
-                "INSERT INTO entities (rowid, iri, kind, text) VALUES (?, ?, ?, ?)",
-                [(self._id(r[0]), *r) for r in rows],
+                "INSERT INTO entities (rowid, iri, kind, text) VALUES (?, ?, ?, ?)", [(ids[r[0]], *r) for r in rows]
             )
 
     def rebuild(self, store: Store) -> None:
