@@ -335,7 +335,8 @@ class Bench:
                     if values is None:
                         rows.append({"query": name, "author": role, "skipped": "a parameter without a value"})
                         continue
-                    raw_text = written_in(stored.text, values)
+                    graphs = {name: f"{DEFAULT_BASE}id/graph/{key}" for name, key in stored.graphs}
+                    raw_text = written_in(stored.text, {**values, **graphs})
                     counts: dict[str, int] = {}
 
                     def ours(

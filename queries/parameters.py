@@ -55,6 +55,8 @@ def bind_parameters(query: StoredQuery, raw: Mapping[str, str], lookup: Lookup, 
         if len(value) > MAX_VALUE_LENGTH:
             raise ParameterError(param.name, f"is longer than {MAX_VALUE_LENGTH} characters")
         bound[param.name] = to_term(param, value.strip(), lookup, base_iri=base_iri)
+    for name, key in query.graphs:  # `# graph NAME: KEY`: the store's own graph, never a client's value
+        bound[name] = NamedNode(f"{base_iri}id/graph/{key}")
     return bound
 
 

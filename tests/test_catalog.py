@@ -116,6 +116,13 @@ def test_header_parts(tmp_path: Path) -> None:
             "service values 'author' need an empty 'VALUES ?author { }'",
         ),
         ("# title: T\nPREFIX ex: <http://example.org/> INSERT DATA { ex:a ex:b ex:c }\n", 2, "does not parse"),
+        ("# title: T\n# graph g: pages\n" + GOOD_BODY, 2, "graph 'g' needs a key among coauthors, links"),
+        ("# title: T\n# graph g: coauthors\n" + GOOD_BODY, 2, "graph 'g' is not used as ?g"),
+        (
+            "# title: T\n# param author: person\n# graph author: coauthors\n" + GOOD_BODY,
+            2,
+            "both a parameter and a graph",
+        ),
     ],
 )
 def test_malformed_files_name_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
@@ -125,3 +132,24 @@ def test_malformed_files_name_file_and_line(tmp_path: Path, text: str, line: int
     assert str(caught.value).startswith(f"{path}:{line}: ")
     with pytest.raises(CatalogError, match=re.escape(f"{path}:{line}: ")):
         load_catalog.__wrapped__(tmp_path)
+
+
+def test_a_graph_header_binds_the_stores_graph_and_is_not_a_parameter(tmp_path: Path) -> None:
+    """`# graph index: coauthors` binds ?index to {base}id/graph/coauthors for every run; a client cannot pass it."""
+    from pyoxigraph import NamedNode
+
+    from scholarkg.queries.parameters import ParameterError, bind_parameters
+
+    path = _write(
+        tmp_path,
+        "# title: T\n# param author: person\n# graph index: coauthors\n"
+        "SELECT ?name WHERE { GRAPH ?index { ?pair skg:pairAuthor ?author } ?author schema:name ?name }\n",
+    )
+    stored = parse_stored_query(path)
+    assert stored.graphs == (("index", "coauthors"),)
+    assert [p.name for p in stored.parameters] == ["author"]
+    base = "https://example.org/kg/"
+    bound = bind_parameters(stored, {"author": "https://example.org/kg/id/person/x"}, lambda *a: None, base_iri=base)
+    assert bound["index"] == NamedNode(f"{base}id/graph/coauthors")
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        bind_parameters(stored, {"author": "https://e/x", "index": "https://e/g"}, lambda *a: None, base_iri=base)
