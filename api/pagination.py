@@ -46,11 +46,13 @@ async def search_hits(engine: Engine, kind: str, text: str) -> list[str]:
     return await run_in_threadpool(engine.store.text.search, kind, text, MAX_HITS)
 
 
-def ranked_values(variable: str, hits: list[str]) -> str:
-    """`VALUES (?variable ?rank) { (<iri> 1) … }`: the search hits as query text, each IRI written by its own
-    serializer (`str(NamedNode(...))`, validated) and ranks as integers."""
-    rows = " ".join(f"({NamedNode(iri)} {rank})" for rank, iri in enumerate(hits, start=1))
-    return f"VALUES (?{variable} ?rank) {{ {rows} }}"
+def ranked_values(variable: str, hits: list[str], first_rank: int = 1) -> str:
+    """`{ SELECT * WHERE { VALUES (?variable ?rank) { (<iri> 1) … } } }`: the search hits as query text, each IRI
+    written by its own serializer (`str(NamedNode(...))`, validated) and ranks as integers. The sub-query makes
+    the hits the start of the join: a bare VALUES block beside `?paper a schema:ScholarlyArticle` was joined as
+    a scan of every paper against the hit list (2,000 hits at 100k papers: 3.6 s instead of 77 ms)."""
+    rows = " ".join(f"({NamedNode(iri)} {rank})" for rank, iri in enumerate(hits, start=first_rank))
+    return f"{{ SELECT * WHERE {{ VALUES (?{variable} ?rank) {{ {rows} }} }} }}"
 
 
 class Page(BaseModel, Generic[T]):
@@ -127,6 +129,24 @@ def entity_key(engine: Engine, kind: str, key: str, label: str) -> NamedNode:
         return Iris(engine.settings.base_iri).of(kind, key)
     except ValueError:
         raise ApiError.not_found(f"no {label} {key!r}") from None
+
+
+async def hits_page(
+    request: Request,
+    engine: Engine,
+    select: str,
+    *,
+    total: int,
+    limit: int,
+    offset: int,
+    build: Callable[[Row], T],
+) -> Page[T]:
+    """A page of full-text hits whose `total` is known (the index mirrors the view: every hit is an entity of
+    its kind), so only the page's own hits are read: `select` is written for `hits[offset:offset + limit]`."""
+    found = await rows(engine, select, {}, max_rows=limit) if offset < total else []
+    following = offset + limit
+    next_url = str(request.url.include_query_params(limit=limit, offset=following)) if following < total else None
+    return Page(items=[build(r) for r in found], total=total, limit=limit, offset=offset, next=next_url)
 
 
 async def page(

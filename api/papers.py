@@ -37,6 +37,7 @@ from scholarkg.api.pagination import (
     Term,
     count,
     entity_key,
+    hits_page,
     link,
     opt_int,
     opt_str,
@@ -114,11 +115,11 @@ _BY_CATEGORY = "?paper schema:about ?category .\n"
 _BY_YEAR = "?paper schema:datePublished ?published . FILTER(YEAR(?published) = ?year)\n"
 
 
-def _papers_queries(bound: list[str], hits: list[str] | None) -> Queries:
+def _papers_queries(bound: list[str], hits: list[str] | None, first_rank: int = 1) -> Queries:
     """The count and select for the bound variables (`category` / `year` when filtered by them), restricted to
-    the full-text `hits` (ranked) when searching."""
+    the full-text `hits` (ranked from `first_rank`) when searching."""
     match = (
-        ("  " + ranked_values("paper", hits) + "\n" if hits is not None else "")
+        ("  " + ranked_values("paper", hits, first_rank) + "\n" if hits is not None else "")
         + _PAPER_MATCH
         + ("  " + _BY_CATEGORY if "category" in bound else "")
         + ("  " + _BY_YEAR if "year" in bound else "")
@@ -129,15 +130,15 @@ def _papers_queries(bound: list[str], hits: list[str] | None) -> Queries:
     return Queries(
         count=f"SELECT {keys} (COUNT(DISTINCT ?paper) AS ?n) WHERE {{ {match} }} {group}",
         select=f"""
-SELECT {keys} ?paper ?title ?date (COUNT(DISTINCT ?author) AS ?authors)
+SELECT {keys} ?paper ?title (MAX(?published) AS ?date) (COUNT(DISTINCT ?author) AS ?authors)
        (GROUP_CONCAT(DISTINCT ?notation; separator=" ") AS ?categories) {rank} WHERE {{
   {match}
-  OPTIONAL {{ ?paper schema:datePublished ?date }}
+  OPTIONAL {{ ?paper schema:datePublished ?published }}
   OPTIONAL {{ ?paper schema:author ?author }}
   OPTIONAL {{ ?paper schema:about ?about . ?about skos:notation ?notation }}
 }}
-GROUP BY {keys} ?paper ?title ?date {rank}
-ORDER BY {rank} DESC(STR(?date)) LCASE(?title) ?paper
+GROUP BY {keys} ?paper ?title {rank}
+ORDER BY {rank} DESC(STR(MAX(?published))) LCASE(?title) ?paper
 """,
     )
 
@@ -181,6 +182,9 @@ async def list_papers(
     hits = await search_hits(engine, "paper", q) if q.strip() else None
     if hits == []:
         return Page(items=[], total=0, limit=limit, offset=offset, next=None)
+    if hits is not None and not bindings:  # a plain search: the hits are the papers, read only this page's
+        window = _papers_queries([], hits[offset : offset + limit], first_rank=offset + 1)
+        return await hits_page(request, engine, window.select, total=len(hits), limit=limit, offset=offset, build=build)
     return await page(
         request, engine, _papers_queries(list(bindings), hits), bindings, limit=limit, offset=offset, build=build
     )

@@ -173,7 +173,8 @@ def main() -> None:
         else:
             summary = generate(corpus, args.papers, args.seed)
         as_of = dt.date.fromisoformat(str(summary["as_of"]))
-        author = summary["authors_for_queries"]["most_prolific"]["name"]  # type: ignore[index]
+        who = summary["authors_for_queries"]["most_prolific"]  # type: ignore[index]
+        author = Iris(DEFAULT_BASE).person(who["name"], who["homonym"]).value  # the IRI: a name may be a homonym
         files = expand_paths([corpus])
         print(f"corpus: {summary['papers']} papers, {len(files)} pages, {summary['bytes']} bytes", flush=True)
 

@@ -226,6 +226,28 @@ def test_papers_filters_combine(client: httpx.Client) -> None:
     assert get_ok(client, "/papers", q="onion", category="cs.LG")["total"] == 0
 
 
+def test_plain_search_pages_read_only_their_own_hits(client: httpx.Client) -> None:
+    """`/papers?q=` without filters reads only the page's hits (api/pagination.py `hits_page`): paging through
+    gives exactly the one-page answer, in rank order, each paper once (several dates: the latest)."""
+    whole = get_ok(client, "/papers", q="learning", limit=200)
+    items = whole["items"]
+    assert isinstance(items, list) and whole["total"] == len(items) > 6 and whole["next"] is None
+    ids = [i["id"] for i in items]
+    assert len(set(ids)) == len(ids)
+    paged: list[object] = []
+    offset = 0
+    while True:
+        page = get_ok(client, "/papers", q="learning", limit=3, offset=offset)
+        assert page["total"] == whole["total"]
+        paged += page["items"]  # type: ignore[arg-type]
+        if page["next"] is None:
+            break
+        offset += 3
+        assert f"offset={offset}" in str(page["next"])
+    assert paged == items
+    assert get_ok(client, "/papers", q="learning", offset=whole["total"])["items"] == []
+
+
 @pytest.mark.parametrize(
     ("params", "parameter"),
     [
