@@ -123,7 +123,8 @@ class Engine:
         anything runs)."""
         text = request.text if text is None else text
         check_text(text, max_chars=self.settings.max_query_chars, max_depth=self.settings.max_query_depth)
-        check_remote_targets(text, self.settings.service_allowlist, base_iri=request.base_iri)
+        if not request.remote_free:
+            check_remote_targets(text, self.settings.service_allowlist, base_iri=request.base_iri)
 
     def query(self, request: QueryRequest, *, client: str | None = None) -> QueryResult:
         """The chokepoint: text caps, SERVICE allow-list, caps from settings, queue bound and time limit via the pool;
@@ -194,7 +195,7 @@ class Engine:
         """Bind `SERVICE ?param` to its IRI, let the guard decide, and point allowed targets at the gateway."""
         text = bind_service_variables(request.text, request.bindings) if request.bindings else request.text
         self._checked(request, text)
-        if not remote_targets(text):
+        if request.remote_free or not remote_targets(text):
             return request, None
         routed = self.gateway().route(text, base_iri=request.base_iri)
         return dataclasses.replace(request, text=routed.text), routed
@@ -300,6 +301,7 @@ class Engine:
             graph_format="turtle",
             bindings=dict(bindings),
             hidden_variables=tuple(bindings),
+            remote_free=stored.remote_free,
         )
 
     # -- writing ------------------------------------------------------------------------------------

@@ -88,6 +88,9 @@ class QueryRequest:
     base_iri: str | None = None
     # Bound parameters written into the text (queries.binding); a projected one is a constant column: not returned.
     hidden_variables: tuple[str, ...] = ()
+    # A canned query whose file holds no SERVICE or LOAD (`StoredQuery.remote_free`), with terms bound: nothing
+    # to check or route.
+    remote_free: bool = False
 
 
 @dataclass(frozen=True)

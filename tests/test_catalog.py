@@ -153,3 +153,19 @@ def test_a_graph_header_binds_the_stores_graph_and_is_not_a_parameter(tmp_path: 
     assert bound["index"] == NamedNode(f"{base}id/graph/coauthors")
     with pytest.raises(ParameterError, match="unknown parameter"):
         bind_parameters(stored, {"author": "https://e/x", "index": "https://e/g"}, lambda *a: None, base_iri=base)
+
+
+def test_remote_free_is_decided_once_on_the_parse(tmp_path: Path) -> None:
+    """A file without SERVICE/LOAD (a mention in a comment or a string does not count) is `remote_free`: its runs
+    skip the per-request remote-target parse. One with SERVICE is not; the catalogue's own files say which."""
+    catalog = load_catalog()
+    assert catalog["coauthors"].remote_free  # its header comment mentions loader/coauthors.py
+    assert not catalog["external-profile"].remote_free
+    mention = _write(
+        tmp_path, '# title: T\n# see loader/ and the service notes\nSELECT ?x WHERE { BIND("LOAD <x>" AS ?x) }\n'
+    )
+    assert parse_stored_query(mention).remote_free
+    service = _write(
+        tmp_path, "# title: T\nSELECT ?x WHERE { SERVICE <https://e.example/sparql> { ?x ?p ?o } }\n", "s.rq"
+    )
+    assert not parse_stored_query(service).remote_free
