@@ -89,7 +89,7 @@ def _remote_settings(server: EngineServer) -> Settings:
 def _start(name: str, directory: Path, root: Path) -> EngineServer:
     if name == "oxigraph":
         return start_oxigraph(directory)
-    return start_virtuoso(directory, dirs_allowed=[root], result_max_rows=100_000)
+    return start_virtuoso(directory, dirs_allowed=[root, root.parent], result_max_rows=100_000)  # shards: either
 
 
 def _bulk(name: str, directory: Path, root: Path, shards: Path) -> tuple[EngineServer, float]:
@@ -196,9 +196,10 @@ def main() -> None:
         entry["queries"] = _queries(engine, author, args.repeat)
         report["embedded"] = entry
         engine.close()
-        shards = root / "shards"
+        shards = (args.workdir or root) / "shards-4"  # kept in a workdir: the export of 100k papers takes minutes
         started = time.perf_counter()
-        export_shards(embedded, shards, 4)
+        if not (shards / "manifest.json").exists():
+            export_shards(embedded, shards, 4)
         del embedded  # closes the RocksDB store
         print(
             f"embedded: {Manifest.read(shards).quads} quads exported to 4 shards in "

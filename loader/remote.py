@@ -89,6 +89,9 @@ class RemoteAnswer:
     engine_max_rows: int | None
 
 
+MAINTENANCE_TIMEOUT = 3600.0  # seconds for a whole-store step (the view rebuilt after a bulk load of shards)
+
+
 def endpoint_url(store: str) -> str:
     """`sparql+http://host/path` → `http://host/path`."""
     return store.removeprefix("sparql+")
@@ -236,7 +239,7 @@ class RemoteStore(DatasetQueries):
 
     def rebuild_view(self) -> None:
         """Recompute the view as the distinct union of the view sources."""
-        self.update(f"CLEAR DEFAULT ;\n{REBUILD_VIEW}")
+        self.update(f"CLEAR DEFAULT ;\n{REBUILD_VIEW}", timeout=MAINTENANCE_TIMEOUT)
 
     # -- queries -------------------------------------------------------------------------------------
     def _dataset_params(
@@ -478,7 +481,7 @@ class RemoteStore(DatasetQueries):
         if response.status_code not in (200, 204):
             raise RemoteStoreError(f"remote Graph Store DELETE {graph.value} failed: HTTP {response.status_code}")
 
-    def update(self, text: str, *, text_effect: TextEffect = EVERYTHING) -> None:
+    def update(self, text: str, *, text_effect: TextEffect = EVERYTHING, timeout: float | None = None) -> None:
         """SPARQL Update on the update endpoint (authenticated as configured). The in-memory full-text index
         follows: on an engine that keeps the view in its default graph (what the index reads), the rows of
         `text_effect.subjects` are re-read after the update; otherwise (any row may have changed, or a Virtuoso
@@ -491,7 +494,7 @@ class RemoteStore(DatasetQueries):
             self.update_url,
             data={"update": text} if self.engine != "virtuoso" else {"query": text},
             auth=self.write_auth or httpx.USE_CLIENT_DEFAULT,
-            timeout=max(60.0, self.settings.query_timeout),
+            timeout=timeout or max(60.0, self.settings.query_timeout),
         )
         if response.status_code in (200, 204):
             if self._text is not None and text_effect.subjects:
