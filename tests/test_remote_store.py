@@ -270,10 +270,16 @@ def test_virtuoso_result_set_max_rows_is_reported_as_a_cut(
     }
 
 
-def test_partial_results_206_are_a_timeout() -> None:
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [(206, {}), (200, {"X-SQL-State": "S1TAT", "X-SQL-Message": "RC...: Returning incomplete results"})],
+)
+def test_partial_results_are_a_timeout(status: int, headers: dict[str, str]) -> None:
+    """Virtuoso's anytime answer (206, or 200 with X-SQL-State S1TAT) is never passed off as complete."""
+
     def answer(request: httpx.Request) -> httpx.Response:
-        body = b'{"head":{"vars":["s"]},"results":{"bindings":[]}}'
-        return httpx.Response(206, content=body, headers={"Server": "Virtuoso/07.20.3229 (Linux)"})
+        body = b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://e/1"}}]}}'
+        return httpx.Response(status, content=body, headers={"Server": "Virtuoso/07.20.3229 (Linux)", **headers})
 
     client = httpx.Client(transport=httpx.MockTransport(answer))
     settings = Settings(store="sparql+http://127.0.0.1:9/sparql", query_timeout=2)
