@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 
@@ -121,6 +121,18 @@ def affected_persons(store: Store, graph: NamedNode, new_quads: Iterable[Quad] =
 
 def _ancestors(store: Store, concepts: Iterable[object], cache: dict[object, set[object]]) -> set[object]:
     """Concepts and everything above them by skos:broader (the taxonomy, read from the default graph)."""
+    return ancestors(
+        concepts,
+        lambda node: (q.object for q in store.quads_for_pattern(node, _BROADER, None, DefaultGraph())),  # type: ignore[arg-type]
+        cache,
+    )
+
+
+def ancestors(
+    concepts: Iterable[object], broader: Callable[[object], Iterable[object]], cache: dict[object, set[object]]
+) -> set[object]:
+    """Each concept and everything above it by `broader` (`skos:broader*`: a concept reaches itself); `cache`
+    keeps each concept's closure across calls. Shared with `loader.remote_index` (taxonomy read by SELECT)."""
     out: set[object] = set()
     for concept in concepts:
         if concept not in cache:
@@ -130,7 +142,7 @@ def _ancestors(store: Store, concepts: Iterable[object], cache: dict[object, set
                 node = todo.pop()
                 if node not in found:
                     found.add(node)
-                    todo.extend(q.object for q in store.quads_for_pattern(node, _BROADER, None, DefaultGraph()))  # type: ignore[arg-type]
+                    todo.extend(broader(node))
             cache[concept] = found
         out |= cache[concept]
     return out

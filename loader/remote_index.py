@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 from pyoxigraph import NamedNode, Quad
 
-from scholarkg.loader.coauthors import coauthor_graph, person_rows
+from scholarkg.loader.coauthors import ancestors, coauthor_graph, person_rows
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.remote import RemoteStore
 
@@ -86,7 +86,7 @@ def refresh_persons(store: RemoteStore, iris: Iris, persons: Iterable[NamedNode]
             concepts: Counter[object] = Counter()
             for paper in papers_of.get(person, ()):
                 pairs.update(a for a in authors.get(paper, ()) if a != person)
-                concepts.update(_ancestors(about.get(paper, ()), broader, closure))
+                concepts.update(ancestors(about.get(paper, ()), lambda c: broader.get(c, ()), closure))
             rows.extend(person_rows(iris, person, pairs, concepts))
         values = " ".join(str(p) for p in chunk)
         delete = (
@@ -112,25 +112,6 @@ def _read_pairs(
         for row in store.select(f"SELECT DISTINCT ?{key} ?{value} WHERE {{ VALUES ?{key} {{ {values} }} {pattern} }}"):
             found.setdefault(row[key], set()).add(row[value])
     return found
-
-
-def _ancestors(
-    concepts: Iterable[object], broader: dict[object, set[object]], closure: dict[object, set[object]]
-) -> set[object]:
-    """Each concept and everything above it by skos:broader (`skos:broader*`: a concept reaches itself)."""
-    out: set[object] = set()
-    for concept in concepts:
-        if concept not in closure:
-            seen: set[object] = set()
-            todo = [concept]
-            while todo:
-                node = todo.pop()
-                if node not in seen:
-                    seen.add(node)
-                    todo.extend(broader.get(node, ()))
-            closure[concept] = seen
-        out |= closure[concept]
-    return out
 
 
 def rebuild(store: RemoteStore, iris: Iris) -> None:
