@@ -180,7 +180,10 @@ def test_entity_page_and_search_work_in_the_browser(live_server: LiveServer, bro
     box = browser.find_element(By.ID, "home-q")
     box.send_keys("keutzer")
     box.submit()
-    link = _wait(browser, lambda d: d.find_elements(By.LINK_TEXT, "Kurt Keutzer"))[0]
+    # The home page may itself link Kurt Keutzer (top authors), so wait for the results page before looking.
+    link = _wait(
+        browser, lambda d: urlsplit(d.current_url).path == "/search" and d.find_elements(By.LINK_TEXT, "Kurt Keutzer")
+    )[0]
     link.click()
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.network"))
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Kurt Keutzer")
