@@ -212,34 +212,52 @@ def person_rows(iris: Iris, person: NamedNode, pairs: Counter[object], concepts:
         yield f"{row}> {_COUNT_HEAD} {x} ; {_COUNTED_CATEGORY} {concept} ; {_PAPERS} {_int(n)} ."
 
 
+# Papers whose author lists `all_rows` keeps for reuse, at most (then it starts over): memory stays bounded
+# whatever the corpus size.
+PAPER_CACHE = 16_384
+
+
 def all_rows(store: Store, iris: Iris) -> Iterator[str]:
-    """Every row of the index, computed from the default graph as it is in one pass over its `schema:author`
-    and `schema:about` triples (no query per person): the same rows `index_rows` gives for every person."""
+    """Every row of the index, computed from the default graph as it is: the same rows `index_rows` gives for
+    every person, streamed in constant memory (one person's papers at a time, no pass held in memory).
+
+    The default graph's `schema:author` triples are read in the order of the store's POS index, so each person's
+    triples come together (one run per person); each paper's authors and categories are then looked up (a bounded
+    cache spares repeats). A person seen again after another one would mean that order changed: that is an error,
+    never a partial count (a 64-bit hash per person is kept to tell; ~7 MB at 100k papers)."""
     authors: dict[object, list[object]] = {}
-    terms: dict[object, object] = {}  # one Python object per term (each quad read brings new ones): less memory
-    for quad in store.quads_for_pattern(None, _AUTHOR, None, DefaultGraph()):
-        authors.setdefault(quad.subject, []).append(terms.setdefault(quad.object, quad.object))
-    del terms
-    about: dict[object, list[object]] = {}
-    for quad in store.quads_for_pattern(None, _ABOUT, None, DefaultGraph()):
-        if quad.subject in authors:
-            about.setdefault(quad.subject, []).append(quad.object)
-    cache: dict[object, set[object]] = {}
-    categories = {paper: _ancestors(store, concepts, cache) for paper, concepts in about.items()}
-    del about, cache
-    papers_of: dict[NamedNode, list[object]] = {}
-    for paper, names in authors.items():
-        for name in names:
-            if isinstance(name, NamedNode):
-                papers_of.setdefault(name, []).append(paper)
-    none: set[object] = set()
-    for person in sorted(papers_of, key=lambda p: p.value):
+    categories: dict[object, set[object]] = {}
+    closure: dict[object, set[object]] = {}
+    done: set[int] = set()
+    person: object = None
+    papers: list[object] = []
+
+    def rows() -> Iterator[str]:
+        if not isinstance(person, NamedNode):
+            return
+        if hash(person.value) in done:
+            raise RuntimeError(f"schema:author triples of {person} are not adjacent in the store's POS order")
+        done.add(hash(person.value))
+        if len(authors) > PAPER_CACHE:
+            authors.clear()
+            categories.clear()
         pairs: Counter[object] = Counter()
         concepts: Counter[object] = Counter()
-        for paper in papers_of[person]:
+        for paper in papers:
+            if paper not in authors:
+                authors[paper] = [q.object for q in store.quads_for_pattern(paper, _AUTHOR, None, DefaultGraph())]  # type: ignore[arg-type]
+                about = (q.object for q in store.quads_for_pattern(paper, _ABOUT, None, DefaultGraph()))  # type: ignore[arg-type]
+                categories[paper] = _ancestors(store, about, closure)
             pairs.update(a for a in authors[paper] if a != person)
-            concepts.update(categories.get(paper, none))
+            concepts.update(categories[paper])
         yield from person_rows(iris, person, pairs, concepts)
+
+    for quad in store.quads_for_pattern(None, _AUTHOR, None, DefaultGraph()):
+        if quad.object != person:
+            yield from rows()
+            person, papers = quad.object, []
+        papers.append(quad.subject)
+    yield from rows()
 
 
 def rebuild(store: Store, iris: Iris, *, rows_per_load: int = 50_000) -> None:

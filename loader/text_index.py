@@ -21,11 +21,11 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, NamedNode, Store
+from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 _SCHEMA = "http://schema.org/"
 NAME = NamedNode(_SCHEMA + "name")
@@ -33,6 +33,7 @@ RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 KINDS = {NamedNode(_SCHEMA + "Person"): "person", NamedNode(_SCHEMA + "ScholarlyArticle"): "paper"}
 _WORD = re.compile(r"\w+")
 MAX_WORDS = 16
+REBUILD_CHUNK = 10_000  # rows per INSERT batch of `TextIndex.rebuild`
 
 
 @dataclass(frozen=True)
@@ -118,25 +119,26 @@ class TextIndex:
             )
 
     def rebuild(self, store: Store) -> None:
-        """Recompute every row from the store's default graph: one pass over its `rdf:type` triples of the two
-        kinds and one over its `schema:name` triples (no lookup per entity), the same rows as `refresh`."""
-        kinds: dict[str, str | None] = {}  # None: typed as both kinds (then decided as `refresh` decides)
-        for node, kind in KINDS.items():
-            for quad in store.quads_for_pattern(None, RDF_TYPE, node, DefaultGraph()):
-                if isinstance(quad.subject, NamedNode):
-                    key = quad.subject.value
-                    kinds[key] = kind if key not in kinds else None
-        names: dict[str, set[str]] = {}
-        for quad in store.quads_for_pattern(None, NAME, None, DefaultGraph()):
-            if isinstance(quad.subject, NamedNode) and quad.subject.value in kinds:
-                names.setdefault(quad.subject.value, set()).add(quad.object.value)
-        rows: list[tuple[str, str, str]] = []
-        for key in sorted(names):
-            kind = kinds[key]
-            row = (key, kind, "\n".join(sorted(names[key]))) if kind is not None else _row(store, key)
-            if row is not None:
-                rows.append(row)
-        self.replace_all(rows)
+        """Recompute every row from the store's default graph (the same rows as `refresh`), in constant memory:
+        the subjects typed as each kind are read in the store's POS order, each one's names looked up, and the
+        rows written `REBUILD_CHUNK` at a time, in one SQLite transaction (readers see the old rows until it ends)."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM entities")
+            chunk: list[tuple[str, str, str]] = []
+            for row in all_rows(store):
+                chunk.append(row)
+                if len(chunk) >= REBUILD_CHUNK:
+                    self._insert(chunk)
+                    chunk = []
+            self._insert(chunk)
+
+    def _insert(self, rows: list[tuple[str, str, str]]) -> None:
+        """Add rows of IRIs that have none (inside the caller's transaction): each takes the rowid of its key."""
+        self._db.executemany("INSERT OR IGNORE INTO keys (iri) VALUES (?)", [(r[0],) for r in rows])
+        self._db.executemany(
+            "INSERT INTO entities (rowid, iri, kind, text) SELECT id, ?, ?, ? FROM keys WHERE iri = ?",
+            [(*r, r[0]) for r in rows],
+        )
 
     # -- reading -----------------------------------------------------------------------------------
     def rows(self) -> set[tuple[str, str, str]]:
@@ -155,6 +157,25 @@ class TextIndex:
                 (match, kind, limit),
             ).fetchall()
         return [row[0] for row in found]
+
+
+def all_rows(store: Store) -> Iterator[tuple[str, str, str]]:
+    """Every row of the default graph, streamed: one per subject typed as a kind with a name. A subject typed as
+    both kinds is met under each; it is decided (by `_row`, as `refresh` decides) under the first only."""
+    first = next(iter(KINDS))
+    for node, kind in KINDS.items():
+        others = [other for other in KINDS if other != node]
+        for quad in store.quads_for_pattern(None, RDF_TYPE, node, DefaultGraph()):
+            subject = quad.subject
+            if not isinstance(subject, NamedNode):
+                continue
+            if any(Quad(subject, RDF_TYPE, other, DefaultGraph()) in store for other in others):
+                row = _row(store, subject.value) if node == first else None
+            else:
+                names = sorted({q.object.value for q in store.quads_for_pattern(subject, NAME, None, DefaultGraph())})
+                row = (subject.value, kind, "\n".join(names)) if names else None
+            if row is not None:
+                yield row
 
 
 def _row(store: Store, key: str) -> tuple[str, str, str] | None:

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pyoxigraph import DefaultGraph, NamedNode
+from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
+from scholarkg.loader import coauthors
 from scholarkg.loader.coauthors import coauthor_graph
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import LoadResult, remove_source
@@ -118,3 +119,31 @@ def test_index_is_rebuilt_for_a_store_without_it(
     assert _index(store, iris) != before
     assert all(r.ok for r in load_pages(store, seed_paths[:1]))  # any load notices the missing index
     assert _assert_exact(store, iris) == before
+
+
+def test_a_rebuild_streams_in_bounded_memory_and_stays_exact(
+    store: GraphStore, iris: Iris, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rebuild` reads one person's papers at a time; with a paper cache of one entry (emptied at every person) the
+    rows are still the from-scratch count."""
+    before = _assert_exact(store, iris)
+    monkeypatch.setattr(coauthors, "PAPER_CACHE", 1)
+    coauthors.rebuild(store.store, iris)
+    assert _assert_exact(store, iris) == before
+
+
+class _Interleaved:
+    """A store whose `schema:author` scan is not grouped by person (the order `all_rows` relies on)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def quads_for_pattern(self, s: object, p: object, o: object, g: object = None) -> list[Quad]:
+        quads = list(self.store.quads_for_pattern(s, p, o, g))  # type: ignore[arg-type]
+        return sorted(quads, key=lambda q: q.subject.value) if (s, p, o) == (None, AUTHOR, None) else quads  # type: ignore[union-attr]
+
+
+def test_a_rebuild_refuses_an_author_scan_not_grouped_by_person(store: GraphStore, iris: Iris) -> None:
+    """Counting a person's papers in two runs would write two partial rows: that is an error instead."""
+    with pytest.raises(RuntimeError, match="not adjacent"):
+        list(coauthors.all_rows(_Interleaved(store.store), iris))  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyoxigraph import DefaultGraph, NamedNode, Quad
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import LoadResult, remove_source
@@ -125,3 +125,26 @@ def test_an_index_file_without_the_key_table_is_emptied_for_a_rebuild(tmp_path: 
     assert index.search("person", "king", 5) == ["https://example.org/p"]
     assert index.search("person", "lovelace", 5) == [] and len(index) == 1
     index.close()
+
+
+def test_a_rebuild_decides_an_entity_typed_as_both_kinds_once(tmp_path: Path) -> None:
+    """The streamed rebuild meets such an entity under each kind; it writes one row, the row `refresh` writes."""
+    store = GraphStore.open(tmp_path / "store")
+    both, person = NamedNode("https://example.org/both"), NamedNode("https://example.org/person")
+    rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    schema = "http://schema.org/"
+    facts = [
+        (both, rdf_type, NamedNode(schema + "ScholarlyArticle")),
+        (both, rdf_type, NamedNode(schema + "Person")),
+        (both, NAME, Literal("Ada Lovelace")),
+        (person, rdf_type, NamedNode(schema + "Person")),
+        (person, NAME, Literal("Charles Babbage")),
+        (person, NAME, Literal("C. Babbage")),
+    ]
+    store.store.extend(Quad(s, p, o, DefaultGraph()) for s, p, o in facts)
+    refreshed, rebuilt = TextIndex(), TextIndex()
+    refreshed.refresh(store.store, [both, person])
+    rebuilt.rebuild(store.store)
+    assert rebuilt.rows() == refreshed.rows()
+    assert len(rebuilt.rows()) == 2 and (person.value, "person", "C. Babbage\nCharles Babbage") in rebuilt.rows()
+    assert rebuilt.search("person", "ada", 5) + rebuilt.search("paper", "ada", 5) == [both.value]
