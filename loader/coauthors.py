@@ -1,12 +1,14 @@
 """The co-author index: derived rows in the named graph `{base}id/graph/coauthors`, kept exact at load time.
 
     ?pair a skg:CoauthorPair ; skg:pairAuthor ?x ; skg:pairCoauthor ?y ; skg:jointPapers 3 .
+    ?x skg:coauthor ?y .
     ?row  a skg:AuthorCategoryCount ; skg:countedAuthor ?x ; skg:countedCategory ?concept ; skg:categoryPapers 7 .
 
 One `CoauthorPair` per ordered pair of distinct persons with at least one joint paper (so both directions),
-`jointPapers` = distinct papers whose `schema:author` includes both. One `AuthorCategoryCount` per person and
-arXiv concept reached from their papers' `schema:about` by `skos:broader*`. Both are computed from the
-deduplicated default graph (`loader.store`).
+`jointPapers` = distinct papers whose `schema:author` includes both; beside each row, the edge
+`?x skg:coauthor ?y` (two hops over edges are a range lookup per co-author; through the rows, a lookup per
+second-hop row). One `AuthorCategoryCount` per person and arXiv concept reached from their papers' `schema:about`
+by `skos:broader*`. Both are computed from the deduplicated default graph (`loader.store`).
 
 When a page is loaded, reloaded or removed, only papers that page states (before or after) can change their
 author lists or categories; the persons who author those papers (before: read from the store; after: also the
@@ -17,9 +19,9 @@ operations appended to the page's own update, so the index changes in the same t
 Oxigraph transaction slow down as it grows.) The writer is single (one process, the engine's write lock), so
 nothing changes the store between these reads and the update.
 A batched load (`loader.batch_load`) recomputes the rows of every person its batches touched once, after the
-last batch, or — on a first load, or when too many persons were touched — the whole index with `rebuild`: one
-pass over the default graph's `schema:author` and `schema:about` triples, rows counted in Python and bulk-loaded
-(the same rows as `index_rows` for every person).
+last batch, or — on a first load, or when too many persons were touched — the whole index with `rebuild`: the
+default graph's `schema:author` triples read once, one person at a time (`all_rows`, constant memory), rows
+counted in Python and bulk-loaded (the same rows as `index_rows` for every person).
 Canned queries read it with `GRAPH ?index { ?pair skg:pairAuthor ?x … }` (see `queries/coauthors.rq`).
 """
 
@@ -48,6 +50,7 @@ _COUNT = NamedNode(_SKG + "AuthorCategoryCount")
 _PAIR_AUTHOR = NamedNode(_SKG + "pairAuthor")
 _PAIR_COAUTHOR = NamedNode(_SKG + "pairCoauthor")
 _JOINT = NamedNode(_SKG + "jointPapers")
+_COAUTHOR = NamedNode(_SKG + "coauthor")
 _COUNTED_AUTHOR = NamedNode(_SKG + "countedAuthor")
 _COUNTED_CATEGORY = NamedNode(_SKG + "countedCategory")
 _PAPERS = NamedNode(_SKG + "categoryPapers")
@@ -55,8 +58,11 @@ _PAIR_HEAD = f"{_TYPE} {_PAIR} ; {_PAIR_AUTHOR}"
 _COUNT_HEAD = f"{_TYPE} {_COUNT} ; {_COUNTED_AUTHOR}"
 
 
+_INDEX_PATH = "id/graph/coauthors"
+
+
 def coauthor_graph(iris: Iris) -> NamedNode:
-    return iris.of("graph", "coauthors")
+    return NamedNode(iris.base + _INDEX_PATH)
 
 
 class _After:
@@ -185,6 +191,7 @@ def index_rows(
         for link in (_PAIR_AUTHOR, _COUNTED_AUTHOR):
             for row in store.quads_for_pattern(None, link, person, index):
                 old.extend(store.quads_for_pattern(row.subject, None, None, index))
+        old.extend(store.quads_for_pattern(person, _COAUTHOR, None, index))
         if person not in papers_cache:
             papers_cache[person] = after.subjects(_AUTHOR, person)
         pairs: Counter[object] = Counter()
@@ -207,6 +214,7 @@ def person_rows(iris: Iris, person: NamedNode, pairs: Counter[object], concepts:
     for other, n in pairs.items():
         row = pair_row + hashlib.md5(f"{key} {other.value}".encode()).hexdigest()  # type: ignore[attr-defined]
         yield f"{row}> {_PAIR_HEAD} {x} ; {_PAIR_COAUTHOR} {other} ; {_JOINT} {_int(n)} ."
+        yield f"{x} {_COAUTHOR} {other} ."
     for concept, n in concepts.items():
         row = count_row + hashlib.md5(f"{key} {concept.value}".encode()).hexdigest()  # type: ignore[attr-defined]
         yield f"{row}> {_COUNT_HEAD} {x} ; {_COUNTED_CATEGORY} {concept} ; {_PAPERS} {_int(n)} ."
@@ -221,29 +229,31 @@ def all_rows(store: Store, iris: Iris) -> Iterator[str]:
     """Every row of the index, computed from the default graph as it is: the same rows `index_rows` gives for
     every person, streamed in constant memory (one person's papers at a time, no pass held in memory).
 
-    The default graph's `schema:author` triples are read in the order of the store's POS index, so each person's
-    triples come together (one run per person); each paper's authors and categories are then looked up (a bounded
-    cache spares repeats). A person seen again after another one would mean that order changed: that is an error,
-    never a partial count (a 64-bit hash per person is kept to tell; ~7 MB at 100k papers)."""
+    The persons come from one scan of the default graph's `schema:author` triples; each new one's papers are
+    looked up, then each paper's authors and categories (a bounded cache spares repeats). On disk the scan
+    follows the POS index, so a person's triples come together and the check against the previous object
+    skips them; any other order (the in-memory store's) is still exact: a 16-byte digest per person done
+    (~7 MB at 100k papers) skips the persons met again."""
     authors: dict[object, list[object]] = {}
     categories: dict[object, set[object]] = {}
     closure: dict[object, set[object]] = {}
-    done: set[int] = set()
-    person: object = None
-    papers: list[object] = []
-
-    def rows() -> Iterator[str]:
-        if not isinstance(person, NamedNode):
-            return
-        if hash(person.value) in done:
-            raise RuntimeError(f"schema:author triples of {person} are not adjacent in the store's POS order")
-        done.add(hash(person.value))
+    done: set[bytes] = set()
+    previous: object = None
+    for quad in store.quads_for_pattern(None, _AUTHOR, None, DefaultGraph()):
+        person = quad.object
+        if person == previous or not isinstance(person, NamedNode):
+            continue
+        previous = person
+        key = hashlib.md5(person.value.encode()).digest()
+        if key in done:
+            continue
+        done.add(key)
         if len(authors) > PAPER_CACHE:
             authors.clear()
             categories.clear()
         pairs: Counter[object] = Counter()
         concepts: Counter[object] = Counter()
-        for paper in papers:
+        for paper in (q.subject for q in store.quads_for_pattern(None, _AUTHOR, person, DefaultGraph())):
             if paper not in authors:
                 authors[paper] = [q.object for q in store.quads_for_pattern(paper, _AUTHOR, None, DefaultGraph())]  # type: ignore[arg-type]
                 about = (q.object for q in store.quads_for_pattern(paper, _ABOUT, None, DefaultGraph()))  # type: ignore[arg-type]
@@ -251,13 +261,6 @@ def all_rows(store: Store, iris: Iris) -> Iterator[str]:
             pairs.update(a for a in authors[paper] if a != person)
             concepts.update(categories[paper])
         yield from person_rows(iris, person, pairs, concepts)
-
-    for quad in store.quads_for_pattern(None, _AUTHOR, None, DefaultGraph()):
-        if quad.object != person:
-            yield from rows()
-            person, papers = quad.object, []
-        papers.append(quad.subject)
-    yield from rows()
 
 
 def rebuild(store: Store, iris: Iris, *, rows_per_load: int = 50_000) -> None:
@@ -309,9 +312,29 @@ def _int(n: int) -> str:
 
 
 def index_missing(store: Store, iris: Iris) -> bool:
-    """True when pages are loaded but the index graph does not exist (a store from before the index)."""
-    if store.contains_named_graph(coauthor_graph(iris)):
-        return False
+    """True when pages are loaded but the index graph does not exist (a store from before the index), or when it
+    has pair rows but no `skg:coauthor` edge (an index from before the edges): either way, rebuild it."""
+    index = coauthor_graph(iris)
+    if store.contains_named_graph(index):
+        return (
+            _first(store, None, _TYPE, _PAIR, index) is not None and _first(store, None, _COAUTHOR, None, index) is None
+        )
     source = NamedNode(_SKG + "SourcePage")
-    rdf_type = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    return next(iter(store.quads_for_pattern(None, rdf_type, source, DefaultGraph())), None) is not None
+    return _first(store, None, _TYPE, source, DefaultGraph()) is not None
+
+
+def upgrade_index(store: Store) -> bool:
+    """Rebuild an index written before the `skg:coauthor` edges (pair rows, no edge), whatever its base IRI (read
+    off the index graph's name); run when a store is opened for writing. True when it was rebuilt."""
+    row = _first(store, None, _TYPE, _PAIR, None)
+    graph = row.graph_name if row is not None else None
+    if not isinstance(graph, NamedNode) or not graph.value.endswith(_INDEX_PATH):
+        return False
+    if _first(store, None, _COAUTHOR, None, graph) is not None:
+        return False
+    rebuild(store, Iris(graph.value[: -len(_INDEX_PATH)]))
+    return True
+
+
+def _first(store: Store, s: object, p: object, o: object, g: object) -> Quad | None:
+    return next(iter(store.quads_for_pattern(s, p, o, g)), None)  # type: ignore[arg-type]

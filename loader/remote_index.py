@@ -27,6 +27,7 @@ _BATCH = 200  # persons per index update
 _KEYS_PER_READ = 500  # IRIs per SELECT (VALUES rows), bounding each request
 _ROWS_PER_WRITE = 1_000  # index rows (4 triples each) per INSERT DATA
 _PAIR_AUTHOR = NamedNode("https://w3id.org/scholarkg/ontology#pairAuthor")
+_COAUTHOR = NamedNode("https://w3id.org/scholarkg/ontology#coauthor")
 _COUNTED_AUTHOR = NamedNode("https://w3id.org/scholarkg/ontology#countedAuthor")
 
 
@@ -91,7 +92,9 @@ def refresh_persons(store: RemoteStore, iris: Iris, persons: Iterable[NamedNode]
         values = " ".join(str(p) for p in chunk)
         delete = (
             f"DELETE {{ GRAPH {index} {{ ?row ?p ?o }} }} WHERE {{ VALUES ?x {{ {values} }} "
-            f"VALUES ?link {{ {_PAIR_AUTHOR} {_COUNTED_AUTHOR} }} GRAPH {index} {{ ?row ?link ?x . ?row ?p ?o }} }}"
+            f"VALUES ?link {{ {_PAIR_AUTHOR} {_COUNTED_AUTHOR} }} GRAPH {index} {{ ?row ?link ?x . ?row ?p ?o }} }} ;\n"
+            f"DELETE {{ GRAPH {index} {{ ?x {_COAUTHOR} ?y }} }} WHERE {{ VALUES ?x {{ {values} }} "
+            f"GRAPH {index} {{ ?x {_COAUTHOR} ?y }} }}"
         )
         inserts = [
             f"INSERT DATA {{ GRAPH {index} {{\n" + "\n".join(rows[at : at + _ROWS_PER_WRITE]) + "\n} }"
@@ -125,6 +128,10 @@ def rebuild(store: RemoteStore, iris: Iris) -> None:
 
 
 def index_missing(store: RemoteStore, iris: Iris) -> bool:
-    if store.contains_graph(coauthor_graph(iris)):
-        return False
+    """No index graph while pages are loaded, or pair rows without `skg:coauthor` edges (an index from before
+    the edges): either way, rebuild it."""
+    index = coauthor_graph(iris)
+    if store.contains_graph(index):
+        rows = store.select(f"SELECT ?row WHERE {{ GRAPH {index} {{ ?row a skg:CoauthorPair }} }} LIMIT 1")
+        return bool(rows) and not store.select(f"SELECT ?x WHERE {{ GRAPH {index} {{ ?x {_COAUTHOR} ?y }} }} LIMIT 1")
     return bool(store.select("SELECT ?g WHERE { GRAPH ?g { ?g a skg:SourcePage } } LIMIT 1"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import errno
 import itertools
+import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ from pyoxigraph import (
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.text_index import KINDS, NAME, RDF_TYPE, TextEffect, TextIndex, named_subjects
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
+
+log = logging.getLogger(__name__)
 
 
 class StoreInUseError(LoaderError):
@@ -248,6 +251,11 @@ class GraphStore(DatasetQueries):
             recover_batch(store)  # a batch of pages was cut short by a crash
         if not read_only and store.view_missing():
             store.rebuild_view()  # a store written before the default graph became the deduplicated view
+        if not read_only:
+            from scholarkg.loader.coauthors import upgrade_index  # (imports this module)
+
+            if upgrade_index(store.store):
+                log.warning("the co-author index predated its skg:coauthor edges: rebuilt")
         return store
 
     @classmethod

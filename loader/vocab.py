@@ -142,6 +142,7 @@ SKG_PROPERTIES = (
     # co-author index (loader/coauthors.py)
     "pairAuthor",
     "pairCoauthor",
+    "coauthor",
     "jointPapers",
     "countedAuthor",
     "countedCategory",
