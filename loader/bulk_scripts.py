@@ -1,7 +1,8 @@
 """Load scripts for big engines, written next to N-Quads shards (`scholarkg export --split N --for ENGINE`).
 
 - virtuoso: `load-virtuoso.sql` — `ld_dir` + `rdf_loader_run` + `checkpoint`, run with isql as dba;
-- oxigraph: `load-oxigraph.sh` — `oxigraph load --location STORE --file …` (offline, before `oxigraph serve`);
+- oxigraph: `load-oxigraph.sh` — `oxigraph load --location STORE --file …` (offline, before `oxigraph serve`), the
+  shards and then the view shards in `view/` when there are any (Oxigraph server's default graph holds the view);
 - qlever: `Qleverfile` — one `zcat` input stream per shard (`MULTI_INPUT_JSON`, format `nq`);
 - neptune: `neptune-loader.json` (a Neptune bulk loader request) + `load-neptune.sh` (S3 upload, POST /loader).
 """
@@ -12,7 +13,7 @@ import json
 import shlex
 from pathlib import Path
 
-from scholarkg.loader.shards import SHARD_PATTERN, Manifest
+from scholarkg.loader.shards import SHARD_PATTERN, VIEW_DIR, Manifest
 
 BULK_ENGINES = ("virtuoso", "oxigraph", "qlever", "neptune")
 # Triples without a graph (none in a ScholarKG export: every quad is in a named graph) land here in Virtuoso.
@@ -36,11 +37,25 @@ SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_file LIKE {where} AND ll
 """
 
 
-def oxigraph_script(directory: Path, manifest: Manifest) -> str:
-    files = " \\\n  ".join(f'--file "$here/{shard.file}"' for shard in manifest.shards)
+def oxigraph_script(directory: Path, manifest: Manifest, view: Manifest | None = None) -> str:
+    paths = [shard.file for shard in manifest.shards]
+    if view is None:
+        about = (
+            "# No view shards: ScholarKG recomputes the view (the default graph) in one SPARQL Update when it first\n"
+            "# opens the server (`rebuild_view`: minutes and GBs of server memory on a big corpus).\n"
+        )
+    else:
+        paths += [f"{VIEW_DIR}/{shard.file}" for shard in view.shards]
+        about = (
+            f"# With them, the view shards in {VIEW_DIR}/ ({view.quads} default-graph triples; duplicates across\n"
+            "# pages collapse as they load): the server starts with its default graph, the deduplicated view that\n"
+            "# ScholarKG keeps there, and nothing is recomputed when ScholarKG opens it (no `rebuild_view`).\n"
+        )
+    files = " \\\n  ".join(f'--file "$here/{path}"' for path in paths)
     return f"""#!/bin/sh
 # Bulk-load the ScholarKG shards next to this script ({manifest.quads} quads) into an Oxigraph store, offline
 # (stop `oxigraph serve` on that store first; start it again afterwards). Usage: sh load-oxigraph.sh STORE_DIR
+{about}# Load into a new, empty store (the view shards are the view of exactly these shards).
 # $OXIGRAPH names the binary (default: `oxigraph` from PyPI's `oxigraph` package).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -111,14 +126,18 @@ sed -e "s|\\${{S3_URI}}|$s3_uri|" -e "s|\\${{IAM_ROLE_ARN}}|$role|" -e "s|\\${{R
 """
 
 
-def write_load_script(engine: str, directory: Path, manifest: Manifest) -> list[Path]:
-    """Write `engine`'s load script(s) into the shard folder; the paths written."""
+def write_load_script(engine: str, directory: Path, manifest: Manifest, view: Manifest | None = None) -> list[Path]:
+    """Write `engine`'s load script(s) into the shard folder; the paths written. `view`: the manifest of the view
+    shards in `directory / VIEW_DIR`, loaded by Oxigraph's script only (every other engine's default graph is the
+    union of all graphs: loading the view there would state every fact twice)."""
+    if view is not None and engine != "oxigraph":
+        raise ValueError(f"view shards are for Oxigraph server only, not {engine}")
     directory = directory.resolve()
     files: dict[str, str]
     if engine == "virtuoso":
         files = {"load-virtuoso.sql": virtuoso_script(directory, manifest)}
     elif engine == "oxigraph":
-        files = {"load-oxigraph.sh": oxigraph_script(directory, manifest)}
+        files = {"load-oxigraph.sh": oxigraph_script(directory, manifest, view)}
     elif engine == "qlever":
         files = {"Qleverfile": qleverfile(directory, manifest)}
     elif engine == "neptune":

@@ -2,6 +2,12 @@
 
 `write_shards` takes N-Quads lines (one quad each, newline-terminated) and a sequence of shard sizes; the
 manifest (`manifest.json`) lists every shard with its quad count, byte size and sha256, and the total.
+
+The shards hold the named graphs only (the default graph is the view derived from them). For an engine that keeps
+the view in a default graph of its own (Oxigraph server, `RemoteStore.keeps_view`), the view can be written as a
+second shard set of default-graph lines in the subfolder `view/` (its own manifest), so that the engine is bulk
+loaded with its view instead of recomputing it in one SPARQL Update (`rebuild_view`). Never for an engine whose
+default graph is the union of all graphs (Virtuoso, QLever, Neptune): it would hold every fact twice.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from scholarkg.loader.errors import LoaderError
 MANIFEST = "manifest.json"
 SHARD_PATTERN = "part-*.nq.gz"
 SHARD_SUFFIX = ".nq.gz"
+VIEW_DIR = "view"  # the view shards' subfolder (`export_view_shards`, `load --to-shards --for oxigraph`)
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,8 @@ def write_shards(directory: Path, lines: Iterable[bytes], sizes: Iterable[int]) 
 
 
 def quad_lines(quads: Iterable[object]) -> Iterator[bytes]:
-    """N-Quads lines of pyoxigraph quads (`str(Quad)` is its canonical N-Quads form)."""
+    """N-Quads lines of pyoxigraph quads (`str(Quad)` is its canonical N-Quads form); a `Triple` (or a quad in the
+    default graph) gives a default-graph line."""
     for quad in quads:
         yield f"{quad} .\n".encode()
 
@@ -149,11 +157,24 @@ class QuadSource(Protocol):
     def quads(self) -> Iterator[Any]: ...
 
 
+class ViewSource(Protocol):
+    def view_size(self) -> int: ...
+    def view_triples(self) -> Iterable[Any]: ...
+
+
 def export_shards(store: QuadSource, directory: Path, count: int) -> Manifest:
     """The whole dataset as `count` evenly sized shards (sizes differ by at most one quad)."""
     if count < 1:
         raise LoaderError("--split needs at least 1 shard")
     return write_shards(directory, quad_lines(store.quads()), even_sizes(store.quad_count(), count))
+
+
+def export_view_shards(store: ViewSource, directory: Path, count: int) -> Manifest:
+    """The default-graph view (deduplicated) as `count` evenly sized shards of default-graph lines in
+    `directory / VIEW_DIR`, with their own manifest (`verify_shards` checks that folder too)."""
+    if count < 1:
+        raise LoaderError("--split needs at least 1 shard")
+    return write_shards(directory / VIEW_DIR, quad_lines(store.view_triples()), even_sizes(store.view_size(), count))
 
 
 def verify_shards(directory: Path) -> Manifest:

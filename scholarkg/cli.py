@@ -270,7 +270,7 @@ def _load_to_shards(
     from scholarkg.loader.to_shards import load_to_shards
 
     try:
-        manifest, results = load_to_shards(
+        manifest, results, view = load_to_shards(
             files,
             directory,
             as_of=as_of,
@@ -278,13 +278,14 @@ def _load_to_shards(
             page_format=page_format,  # type: ignore[arg-type]
             per_shard=per_shard,
             jobs=jobs,
+            view=engine == "oxigraph",  # Oxigraph server keeps the view in its default graph: shards of it too
         )
     except LoaderError as error:
         raise _fail(str(error)) from None
     failures = [r for r in results if r.error is not None]
     for result in failures:
         err.print(f"[red]error:[/red] {escape(str(result.error))}", highlight=False)
-    _report_shards(directory, manifest, engine)
+    _report_shards(directory, manifest, engine, view)
     if failures:
         raise _fail(f"{len(failures)} of {len(files)} page(s) failed; they are not in the shards")
 
@@ -433,18 +434,27 @@ def _check_engine(engine: str | None) -> None:
         raise typer.BadParameter(f"choose one of {', '.join(BULK_ENGINES)}", param_hint="--for")
 
 
-def _report_shards(directory: Path, manifest: object, engine: str | None) -> None:
+def _report_shards(directory: Path, manifest: object, engine: str | None, view: object = None) -> None:
     from scholarkg.loader.bulk_scripts import write_load_script
-    from scholarkg.loader.shards import Manifest
+    from scholarkg.loader.shards import VIEW_DIR, Manifest
 
-    assert isinstance(manifest, Manifest)
+    assert isinstance(manifest, Manifest) and (view is None or isinstance(view, Manifest))
     table = Table("shard", "quads", "bytes", "sha256")
     for shard in manifest.shards:
         table.add_row(shard.file, str(shard.quads), str(shard.bytes), shard.sha256[:16])
+    for shard in view.shards if view is not None else ():
+        table.add_row(f"{VIEW_DIR}/{shard.file}", str(shard.quads), str(shard.bytes), shard.sha256[:16])
     out.print(table)
     out.print(escape(f"{manifest.quads} quads in {len(manifest.shards)} shard(s); manifest: {directory}/manifest.json"))
+    if view is not None:
+        out.print(
+            escape(
+                f"view: {view.quads} default-graph triples in {len(view.shards)} shard(s); "
+                f"manifest: {directory}/{VIEW_DIR}/manifest.json"
+            )
+        )
     if engine is not None:
-        for path in write_load_script(engine, directory, manifest):
+        for path in write_load_script(engine, directory, manifest, view):
             out.print(escape(f"{engine} load script: {path}"))
 
 
@@ -457,7 +467,7 @@ def _export_shards(
     engine: str | None,
     out_dir: Path | None,
 ) -> None:
-    from scholarkg.loader.shards import export_shards
+    from scholarkg.loader.shards import VIEW_DIR, export_shards, export_view_shards, prepare_directory
 
     if split is None:
         raise typer.BadParameter("OUT_DIR and --for go with --split N", param_hint="--split")
@@ -470,10 +480,14 @@ def _export_shards(
     _check_engine(engine)
     graph_store = _reader(_settings(store))
     try:
+        if engine == "oxigraph":  # its server keeps the view in its default graph: shards of the view too
+            prepare_directory(out_dir)
+            prepare_directory(out_dir / VIEW_DIR)  # both folders checked before anything is written
         manifest = export_shards(graph_store, out_dir, split)
+        view = export_view_shards(graph_store, out_dir, split) if engine == "oxigraph" else None
     except LoaderError as error:
         raise _fail(str(error)) from None
-    _report_shards(out_dir, manifest, engine)
+    _report_shards(out_dir, manifest, engine, view)
 
 
 def _read_query(query_or_file: str) -> str:

@@ -1,6 +1,6 @@
 """N-Quads shards (loader/shards.py, loader/to_shards.py), engine load scripts (loader/bulk_scripts.py) and the
 CLI verbs `export --split N --for ENGINE OUT_DIR` and `load --to-shards DIR`; the shards loaded into real
-Oxigraph and Virtuoso with the generated scripts."""
+Oxigraph and Virtuoso with the generated scripts (for Oxigraph server, with the view shards: served afterwards)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,21 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
 
+from scholarkg.loader.bulk_scripts import write_load_script
 from scholarkg.loader.errors import LoaderError
-from scholarkg.loader.shards import MANIFEST, even_sizes, verify_shards, write_shards
+from scholarkg.loader.identity import Iris
+from scholarkg.loader.load import ensure_indexes
+from scholarkg.loader.remote import RemoteStore
+from scholarkg.loader.settings import Settings
+from scholarkg.loader.shards import MANIFEST, VIEW_DIR, Manifest, even_sizes, verify_shards, write_shards
 from scholarkg.loader.store import GraphStore
-from scripts.engines import EngineServer, oxigraph_binary
+from scholarkg.queries.catalog import load_catalog
+from scholarkg.queries.engine import Engine
+from scripts.engines import EngineServer, oxigraph_binary, start_oxigraph
 from tests.engines import require_engine
+from tests.test_remote_store import _canonical, remote_settings
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
@@ -135,21 +143,121 @@ def test_every_engine_gets_its_load_script(exported: tuple[Path, Path], tmp_path
     assert "--include 'part-*.nq.gz'" in script and "/loader" in script and os.access(out / "load-neptune.sh", os.X_OK)
 
 
-def test_oxigraph_loads_the_shards_with_the_generated_script(exported: tuple[Path, Path], tmp_path: Path) -> None:
+def _default_graph(store: Store) -> set[Quad]:
+    return set(store.quads_for_pattern(None, None, None, DefaultGraph()))
+
+
+def _run_oxigraph_script(directory: Path, location: Path) -> None:
+    env = _env() | {"OXIGRAPH": str(oxigraph_binary())}
+    done = subprocess.run(
+        ["sh", str(directory / "load-oxigraph.sh"), str(location)], env=env, capture_output=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+
+
+# A few canned queries over the view (names, co-author index rows, categories), compared row for row.
+CANNED = {
+    "author-papers": {"author": "Alexander Liu"},
+    "coauthors": {"author": "Tianlong Chen"},
+    "papers-per-year": {"author": "Tianlong Chen"},
+    "top-authors": {"category": "cs.LG"},
+}
+
+
+def _canned_rows(engine: Engine) -> dict[str, list[str]]:
+    catalog = load_catalog()
+    out = {}
+    for name, params in CANNED.items():
+        body = json.loads(engine.run_stored(catalog[name], params).body)
+        assert body["truncated"] is False
+        out[name] = sorted(json.dumps(row, sort_keys=True) for row in body["rows"])
+    return out
+
+
+def test_oxigraph_server_starts_with_its_view_from_the_view_shards(
+    exported: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--for oxigraph` also writes the view (the default graph) as shards in view/; the script loads both, so the
+    server opened as a remote store has its view: no `rebuild_view`, and the same answers as the embedded store."""
     require_engine("oxigraph")
     store_dir, _ = exported
     out = tmp_path / "ox"
-    assert (
-        _cli("export", "--store", store_dir, "--format", "nquads", "--split", "4", "--for", "oxigraph", out).returncode
-        == 0
-    )
-    target = tmp_path / "oxigraph-store"
-    env = _env() | {"OXIGRAPH": str(oxigraph_binary())}
-    done = subprocess.run(["sh", str(out / "load-oxigraph.sh"), str(target)], env=env, capture_output=True, timeout=300)
+    done = _cli("export", "--store", store_dir, "--format", "nquads", "--split", "4", "--for", "oxigraph", out)
     assert done.returncode == 0, done.stderr
-    loaded = Store.read_only(str(target))
-    assert len(loaded) == json.loads((out / MANIFEST).read_text())["quads"]
-    assert set(loaded) == set(GraphStore.open(store_dir, read_only=True).quads())
+    embedded = GraphStore.open(store_dir, read_only=True)
+    view = _default_graph(embedded.store)
+    assert len(view) == embedded.view_size() > 9000
+    # The main shards are the named graphs, as for every engine; the view shards hold the default graph only.
+    assert _shard_quads(out) == list(embedded.quads()) and verify_shards(out).quads == embedded.quad_count()
+    assert verify_shards(out / VIEW_DIR).quads == len(view) and len(verify_shards(out / VIEW_DIR).shards) == 4
+    assert set(_shard_quads(out / VIEW_DIR)) == view
+    script = (out / "load-oxigraph.sh").read_text()
+    assert '--file "$here/part-00004.nq.gz"' in script and '--file "$here/view/part-00004.nq.gz"' in script
+    server_dir = tmp_path / "server"
+    server_dir.mkdir()
+    _run_oxigraph_script(out, server_dir / "data")  # where start_oxigraph serves from
+    loaded = Store.read_only(str(server_dir / "data"))
+    assert _default_graph(loaded) == view
+    assert len(loaded) == embedded.quad_count() + len(view)
+    del loaded
+    server = start_oxigraph(server_dir)
+    try:
+        settings = remote_settings(server, base_iri=BASE)
+        remote = RemoteStore.open(settings)
+        assert remote.keeps_view and remote.view_missing() is False
+
+        def no_rebuild(self: RemoteStore) -> None:
+            raise AssertionError("rebuild_view called although the view was bulk loaded")
+
+        monkeypatch.setattr(RemoteStore, "rebuild_view", no_rebuild)
+        ensure_indexes(remote, Iris(BASE))
+        assert _canonical(remote.view_triples()) == view
+        local = Engine(Settings(store=store_dir, base_iri=BASE, query_timeout=30), embedded, workers=1, read_only=True)
+        try:
+            expected = _canned_rows(local)
+        finally:
+            local.close()
+        assert sum(len(rows) for rows in expected.values()) > 20  # not a comparison of empty results
+        assert _canned_rows(Engine(settings, remote, workers=1)) == expected
+        remote.close()
+    finally:
+        server.stop()
+
+
+def test_load_to_shards_for_oxigraph_writes_the_embedded_view(exported: tuple[Path, Path], tmp_path: Path) -> None:
+    """Without a store, the view shards are each view source's triples (pages, ontology, taxonomy) as default-graph
+    lines; loaded with the generated script they collapse to exactly the embedded store's default graph."""
+    require_engine("oxigraph")
+    store_dir, _ = exported
+    target = tmp_path / "direct"
+    done = _cli("load", SEEDS, "--as-of", AS_OF, "--to-shards", target, "--shard-quads", "5000", "--for", "oxigraph")
+    assert done.returncode == 0, done.stderr
+    embedded = GraphStore.open(store_dir, read_only=True)
+    view = _default_graph(embedded.store)
+    manifest = verify_shards(target / VIEW_DIR)
+    assert manifest.quads > len(view)  # a fact stated by several pages is written once per page
+    assert {q.graph_name for q in _shard_quads(target / VIEW_DIR)} == {DefaultGraph()}
+    location = tmp_path / "oxigraph-store"
+    _run_oxigraph_script(target, location)
+    loaded = Store.read_only(str(location))
+    assert _default_graph(loaded) == view
+    index = NamedNode(f"{BASE}id/graph/coauthors")  # derived by ScholarKG's loader, not written by --to-shards
+    assert set(loaded) - _default_graph(loaded) == {q for q in embedded.quads() if q.graph_name != index}
+
+
+def test_only_oxigraph_gets_the_view_shards(exported: tuple[Path, Path], tmp_path: Path) -> None:
+    """Virtuoso's (QLever's, Neptune's) default graph is the union of all graphs: the view must never be loaded."""
+    _, out = exported  # exported --for virtuoso
+    assert not (out / VIEW_DIR).exists()
+    script = (out / "load-virtuoso.sql").read_text()
+    assert f"{VIEW_DIR}/" not in script and "ld_dir_all" not in script  # and ld_dir does not descend into view/
+    with pytest.raises(ValueError, match="Oxigraph server only"):
+        write_load_script("virtuoso", tmp_path, Manifest(), view=Manifest())
+    qlever = _cli("load", SEEDS, "--as-of", AS_OF, "--to-shards", tmp_path / "q", "--for", "qlever")
+    assert qlever.returncode == 0, qlever.stderr
+    assert not (tmp_path / "q" / VIEW_DIR).exists()
+    plain = _cli("load", SEEDS, "--as-of", AS_OF, "--to-shards", tmp_path / "plain")
+    assert plain.returncode == 0 and not (tmp_path / "plain" / VIEW_DIR).exists()
 
 
 def _virtuoso_count(server: EngineServer, graphs: set[str]) -> int:
