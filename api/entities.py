@@ -65,14 +65,16 @@ TITLE = SCHEMA + "name"
 
 # The entity's triples, the names of what it links to, and selected incoming links (with the linker's name);
 # observations about the entity are described in full. Empty when the entity is no triple's subject.
+# The co-author index (its own graph, not in the view) is filtered out here and in FACTS / INCOMING: where the
+# default graph is the union of all graphs (Virtuoso) it would add a row per co-author to a person's page.
 DESCRIBE = """
 CONSTRUCT {
   ?s ?p ?o . ?o ?lp ?label . ?in ?ip ?s . ?in schema:name ?inName . ?obs ?op ?ov .
 } WHERE {
   FILTER EXISTS { ?s ?anyP ?anyO }
-  { ?s ?p ?o }
+  { ?s ?p ?o FILTER(?p != skg:coauthor) }
   UNION {
-    ?s ?p ?o . ?o ?lp ?label .
+    ?s ?p ?o . ?o ?lp ?label . FILTER(?p != skg:coauthor)
     VALUES ?lp { schema:name skos:prefLabel skos:notation schema:identifier }
   }
   UNION {
@@ -90,6 +92,7 @@ FACTS = """
 SELECT ?s ?p ?o ?isIri ?lang ?datatype (SAMPLE(?pl) AS ?plabel) (SAMPLE(?l) AS ?label) (SAMPLE(?n) AS ?notation)
 WHERE {
   ?s ?p ?o .
+  FILTER(?p != skg:coauthor)
   OPTIONAL { ?p rdfs:label ?pl }
   OPTIONAL { ?o schema:name ?name OPTIONAL { ?o skg:homonymNumber ?homonym } }
   OPTIONAL { ?o skos:prefLabel ?l2 }
@@ -108,6 +111,7 @@ ORDER BY ?p ?o
 INCOMING = """
 SELECT ?s ?in ?p (SAMPLE(?pl) AS ?plabel) (SAMPLE(?l) AS ?label) WHERE {
   ?in ?p ?s .
+  FILTER(?p NOT IN (skg:coauthor, skg:pairAuthor, skg:pairCoauthor, skg:countedAuthor))
   OPTIONAL { ?p rdfs:label ?pl }
   OPTIONAL { ?in schema:name ?l1 }
   OPTIONAL { ?in skos:prefLabel ?l2 }

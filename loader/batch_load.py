@@ -36,6 +36,7 @@ runs, the indexes lag the pages (until step 3); a reader opened beside the loade
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import multiprocessing as mp
 import os
 from collections import deque
@@ -46,7 +47,7 @@ from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
 
-from scholarkg.loader.coauthors import affected_persons, coauthor_graph, delete_data, index_rows
+from scholarkg.loader.coauthors import affected_persons, coauthor_graph, delete_data, index_rows, outdated_index
 from scholarkg.loader.coauthors import rebuild as rebuild_coauthors
 from scholarkg.loader.errors import PageError
 from scholarkg.loader.identity import Iris
@@ -69,6 +70,7 @@ _AUTHOR = NamedNode(_SCHEMA + "author")
 _ABOUT = NamedNode(_SCHEMA + "about")
 _PENDING = NamedNode("urn:scholarkg:batch:pending")
 _BASE = NamedNode("urn:scholarkg:batch:base")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -289,8 +291,7 @@ def finish_indexes(store: GraphStore, iris: Iris, pending: PendingIndexes) -> No
     """The index step of a load: the co-author rows of the pending persons are recomputed (old rows removed, new
     rows bulk-loaded), or the whole index is rebuilt (`coauthors.rebuild`); then the full-text rows of the pending
     entities are rewritten (or the whole text index rebuilt); then the marker is dropped. (One after the other,
-    not in two threads: a whole rebuild of either holds a pass over the store in memory, and peak memory would be
-    their sum.)"""
+    not in two threads: each reads the whole store, and two would contend for the same two cores and caches.)"""
     _finish_coauthors(store, iris, pending.persons)
     _finish_text(store, pending.named)
     store.store.remove_graph(BATCH_MARKER)
@@ -328,6 +329,25 @@ def _mark(store: GraphStore, iris: Iris, graphs: list[NamedNode]) -> None:
 def _unmark(store: GraphStore) -> None:
     """The batch is whole: its graphs leave the marker (which stays, for the index step)."""
     store.store.update(f"DELETE WHERE {{ GRAPH {BATCH_MARKER} {{ {BATCH_MARKER} {_PENDING} ?graph }} }}")
+
+
+def rebuild_coauthor_index(store: GraphStore, iris: Iris) -> None:
+    """The whole co-author index rebuilt under the batch marker: a crash in the middle leaves the marker, and the
+    next open rebuilds the indexes (`recover_batch`), never a partial index taken for whole."""
+    _mark(store, iris, [])
+    rebuild_coauthors(store.store, iris)
+    store.store.remove_graph(BATCH_MARKER)
+
+
+def upgrade_coauthor_index(store: GraphStore) -> bool:
+    """Rebuild a co-author index written before the `skg:coauthor` edges (run when a store is opened for
+    writing). True when it was rebuilt."""
+    iris = outdated_index(store.store)
+    if iris is None:
+        return False
+    log.warning("the co-author index predates its skg:coauthor edges: rebuilding it (once; minutes at 1M papers)")
+    rebuild_coauthor_index(store, iris)
+    return True
 
 
 def recover_batch(store: GraphStore) -> list[str]:

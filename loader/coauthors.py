@@ -20,7 +20,7 @@ Oxigraph transaction slow down as it grows.) The writer is single (one process, 
 nothing changes the store between these reads and the update.
 A batched load (`loader.batch_load`) recomputes the rows of every person its batches touched once, after the
 last batch, or — on a first load, or when too many persons were touched — the whole index with `rebuild`: the
-default graph's `schema:author` triples read once, one person at a time (`all_rows`, constant memory), rows
+default graph's `schema:author` triples read once, one person at a time (`all_rows`, bounded memory), rows
 counted in Python and bulk-loaded (the same rows as `index_rows` for every person).
 Canned queries read it with `GRAPH ?index { ?pair skg:pairAuthor ?x … }` (see `queries/coauthors.rq`).
 """
@@ -227,7 +227,8 @@ PAPER_CACHE = 16_384
 
 def all_rows(store: Store, iris: Iris) -> Iterator[str]:
     """Every row of the index, computed from the default graph as it is: the same rows `index_rows` gives for
-    every person, streamed in constant memory (one person's papers at a time, no pass held in memory).
+    every person, streamed in bounded memory (one person's papers at a time, no pass held in memory; a
+    16-byte digest per person done is the only state that grows).
 
     The persons come from one scan of the default graph's `schema:author` triples; each new one's papers are
     looked up, then each paper's authors and categories (a bounded cache spares repeats). On disk the scan
@@ -323,17 +324,15 @@ def index_missing(store: Store, iris: Iris) -> bool:
     return _first(store, None, _TYPE, source, DefaultGraph()) is not None
 
 
-def upgrade_index(store: Store) -> bool:
-    """Rebuild an index written before the `skg:coauthor` edges (pair rows, no edge), whatever its base IRI (read
-    off the index graph's name); run when a store is opened for writing. True when it was rebuilt."""
-    row = _first(store, None, _TYPE, _PAIR, None)
-    graph = row.graph_name if row is not None else None
-    if not isinstance(graph, NamedNode) or not graph.value.endswith(_INDEX_PATH):
-        return False
-    if _first(store, None, _COAUTHOR, None, graph) is not None:
-        return False
-    rebuild(store, Iris(graph.value[: -len(_INDEX_PATH)]))
-    return True
+def outdated_index(store: Store) -> Iris | None:
+    """The base IRI of an index written before the `skg:coauthor` edges (an index graph `{base}id/graph/coauthors`
+    with pair rows and no edge), or None. `batch_load.upgrade_coauthor_index` rebuilds it."""
+    for graph in store.named_graphs():
+        if isinstance(graph, NamedNode) and graph.value.endswith(_INDEX_PATH):
+            has_rows = _first(store, None, _TYPE, _PAIR, graph) is not None
+            if has_rows and _first(store, None, _COAUTHOR, None, graph) is None:
+                return Iris(graph.value[: -len(_INDEX_PATH)])
+    return None
 
 
 def _first(store: Store, s: object, p: object, o: object, g: object) -> Quad | None:

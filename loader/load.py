@@ -11,9 +11,8 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from scholarkg.loader import remote_index
 from scholarkg.loader.backend import StoreBackend
-from scholarkg.loader.batch_load import LoadCounters, load_pages, prepared_pages
+from scholarkg.loader.batch_load import LoadCounters, load_pages, prepared_pages, rebuild_coauthor_index
 from scholarkg.loader.coauthors import affected_persons, index_missing, index_operations
-from scholarkg.loader.coauthors import rebuild as rebuild_coauthors
 from scholarkg.loader.errors import LoaderError, PageError
 from scholarkg.loader.identity import ONTOLOGY_GRAPH, Iris
 from scholarkg.loader.mapping import page_quads
@@ -81,14 +80,15 @@ def ensure_reference_graphs(store: StoreBackend, iris: Iris) -> None:
 
 
 def ensure_indexes(store: StoreBackend, iris: Iris) -> None:
-    """Build the co-author index of a store loaded before it existed (a no-op when it is there)."""
+    """Build the view and the co-author index of a store written before they existed, or the index again when it
+    predates its `skg:coauthor` edges (a no-op when both are there: a query or two)."""
     if isinstance(store, RemoteStore):
         if store.view_missing():
             store.rebuild_view()
         if remote_index.index_missing(store, iris):
             remote_index.rebuild(store, iris)
     elif index_missing(store.store, iris):
-        rebuild_coauthors(store.store, iris)
+        rebuild_coauthor_index(store, iris)
 
 
 def load_source(
@@ -130,7 +130,9 @@ def load_source(
 
 def remove_source(store: StoreBackend, graph: NamedNode, iris: Iris) -> None:
     """Drop one page's graph; the default-graph view and the co-author index follow in the same transaction
-    (on a remote engine: in the next request, `loader.remote_index`)."""
+    (on a remote engine: in the next request, `loader.remote_index`). An index that predates its edges is rebuilt
+    first: refreshing only this page's persons would leave the others without them."""
+    ensure_indexes(store, iris)
     if isinstance(store, RemoteStore):
         persons = remote_index.page_persons(store, graph)
         store.remove_graph(graph)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import errno
 import itertools
-import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,8 +42,6 @@ from pyoxigraph import (
 from scholarkg.loader.errors import LoaderError
 from scholarkg.loader.text_index import KINDS, NAME, RDF_TYPE, TextEffect, TextIndex, named_subjects
 from scholarkg.loader.vocab import PREFIXES, sparql_prefixes
-
-log = logging.getLogger(__name__)
 
 
 class StoreInUseError(LoaderError):
@@ -252,10 +249,9 @@ class GraphStore(DatasetQueries):
         if not read_only and store.view_missing():
             store.rebuild_view()  # a store written before the default graph became the deduplicated view
         if not read_only:
-            from scholarkg.loader.coauthors import upgrade_index  # (imports this module)
+            from scholarkg.loader.batch_load import upgrade_coauthor_index  # (imports this module)
 
-            if upgrade_index(store.store):
-                log.warning("the co-author index predated its skg:coauthor edges: rebuilt")
+            upgrade_coauthor_index(store)  # an index from before the skg:coauthor edges
         return store
 
     @classmethod

@@ -121,7 +121,8 @@ class TextIndex:
     def rebuild(self, store: Store) -> None:
         """Recompute every row from the store's default graph (the same rows as `refresh`), in constant memory:
         the subjects typed as each kind are read in the store's POS order, each one's names looked up, and the
-        rows written `REBUILD_CHUNK` at a time, in one SQLite transaction (readers see the old rows until it ends)."""
+        rows written `REBUILD_CHUNK` at a time, in one SQLite transaction: all or nothing. Searches through this
+        object wait for it (its lock; ~10 s at 100k papers); another process reading the file may see it locked."""
         with self._lock, self._db:
             self._db.execute("DELETE FROM entities")
             chunk: list[tuple[str, str, str]] = []

@@ -23,13 +23,13 @@ from scholarkg.linking.model import Evidence, Link, LinkSource, links_graph
 from scholarkg.linking.store import read_links, write_links
 from scholarkg.loader.backend import StoreBackend
 from scholarkg.loader.identity import Iris
-from scholarkg.loader.load import load_bytes, load_files
+from scholarkg.loader.load import load_bytes, load_files, remove_source
 from scholarkg.loader.remote import RemoteStore, RemoteStoreError, RemoteUpdateError
 from scholarkg.loader.settings import DEFAULT_BASE, Settings
 from scholarkg.loader.store import GraphStore
 from scholarkg.queries.catalog import load_catalog
 from scholarkg.queries.engine import Engine
-from scholarkg.queries.execute import QueryRequest
+from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest
 from scholarkg.queries.remote_execute import _bound_text, run_remote_query, where_brace
 from scholarkg.queries.workers import QueryTimeoutError
 from scripts.engines import EngineServer, free_port
@@ -43,6 +43,7 @@ AS_OF = dt.date(2026, 11, 23)
 IRIS = Iris(DEFAULT_BASE)
 BACKENDS = ("embedded", "oxigraph", "virtuoso")
 PAGE_000 = IRIS.source("000_e49c997fbe9f6f5b.txt")
+SKG = "https://w3id.org/scholarkg/ontology#"
 
 
 def remote_settings(server: EngineServer, **overrides: object) -> Settings:
@@ -492,6 +493,62 @@ def test_the_text_index_follows_engine_updates(
         assert store.text.search("person", "wilhelmina oak", 5) == [person.value]
         engine.update(f"{prefix}DELETE DATA {{ {within(stated.replace('Frostbeard', 'Oakes'))} }}")
         assert store.text.search("person", "Wilhelmina", 5) == []
+    finally:
+        if engine is not embedded_engine:
+            engine.close()
+
+
+def _edges_and_pairs(store: StoreBackend) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    index = f"<{DEFAULT_BASE}id/graph/coauthors>"
+    edges = store.select(f"SELECT ?x ?y WHERE {{ GRAPH {index} {{ ?x skg:coauthor ?y }} }}")
+    pairs = store.select(f"SELECT ?x ?y WHERE {{ GRAPH {index} {{ ?r skg:pairAuthor ?x ; skg:pairCoauthor ?y }} }}")
+    return (
+        {(str(r["x"]), str(r["y"])) for r in edges},
+        {(str(r["x"]), str(r["y"])) for r in pairs},
+    )
+
+
+def test_an_index_without_its_coauthor_edges_is_rebuilt_before_a_remove(
+    backend: tuple[str, StoreBackend, Settings],
+) -> None:
+    """An index from before the `skg:coauthor` edges: removing one page must not give edges to that page's
+    persons only (the queries over the edges would then be silently incomplete)."""
+    name, store, _ = backend
+    if name == "embedded":
+        store = GraphStore.in_memory()
+        _load_seeds(store)
+    edges, pairs = _edges_and_pairs(store)
+    assert edges == pairs and len(edges) > 1000
+    drop = f"DELETE WHERE {{ GRAPH <{DEFAULT_BASE}id/graph/coauthors> {{ ?x <{SKG}coauthor> ?y }} }}"
+    store.store.update(drop) if isinstance(store, GraphStore) else store.update(drop)
+    assert _edges_and_pairs(store)[0] == set()
+    remove_source(store, PAGE_000, IRIS)
+    try:
+        edges, pairs = _edges_and_pairs(store)
+        assert edges == pairs and len(edges) > 1000
+    finally:
+        assert load_bytes(store, SEEDS[0].name, SEEDS[0].read_bytes(), as_of=AS_OF, iris=IRIS).ok
+    edges, pairs = _edges_and_pairs(store)
+    assert edges == pairs
+
+
+def test_a_person_page_shows_no_index_rows(
+    backend: tuple[str, StoreBackend, Settings], embedded_engine: Engine
+) -> None:
+    """On Virtuoso the default graph is the union of all graphs, the co-author index included: the entity
+    queries leave the index out, so a person's facts are the same on every backend."""
+    from scholarkg.api.entities import FACTS, INCOMING
+
+    name, store, settings = backend
+    kurt = IRIS.person("Kurt Keutzer")
+    engine = embedded_engine if name == "embedded" else Engine(settings, store, workers=1)
+    try:
+        for text in (FACTS, INCOMING):
+            request = engine.request(text, solution_format=ROWS_FORMAT, bindings={"s": kurt})
+            rows = json.loads(engine.query(request).body)["rows"]
+            assert rows, text
+            assert not [r for r in rows if str(r["p"]).startswith("https://w3id.org/scholarkg/ontology#pair")]
+            assert not [r for r in rows if r["p"] == "https://w3id.org/scholarkg/ontology#coauthor"]
     finally:
         if engine is not embedded_engine:
             engine.close()
