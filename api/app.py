@@ -16,8 +16,7 @@ from scholarkg.api.errors import install_error_handlers
 from scholarkg.api.http_limits import HeadLimitMiddleware
 from scholarkg.loader.backend import StoreBackend, open_backend
 from scholarkg.loader.identity import Iris
-from scholarkg.loader.load import ensure_indexes, load_files
-from scholarkg.loader.remote import RemoteStore
+from scholarkg.loader.load import load_files
 from scholarkg.loader.settings import Settings
 from scholarkg.queries.engine import Engine
 from scholarkg.seeds import seed_files
@@ -47,9 +46,6 @@ def create_app(settings: Settings, store: StoreBackend | None = None) -> FastAPI
             loaded = load_seeds_if_empty(opened, settings)
             if loaded:
                 log.info("empty store: loaded %d bundled seed pages", loaded)
-        if isinstance(opened, RemoteStore) and opened.store_url and opened.update_url:
-            # the embedded store does this when it is opened for writing (GraphStore.open)
-            ensure_indexes(opened, Iris(settings.base_iri))
         engine = Engine(settings, opened)
         app.state.engine = engine
         try:

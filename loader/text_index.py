@@ -97,26 +97,17 @@ class TextIndex:
         keys = sorted(set(keys))
         rows = list({r[0]: r for r in reversed(list(rows))}.values())  # one row per IRI (its first)
         with self._lock, self._db:
-            self._db.executemany("INSERT OR IGNORE INTO keys (iri) VALUES (?)", [(k,) for k in keys])
-            ids = {k: self._id(k) for k in keys}
-            self._db.executemany("DELETE FROM entities WHERE rowid = ?", [(ids[k],) for k in keys])
             self._db.executemany(
-                "INSERT INTO entities (rowid, iri, kind, text) VALUES (?, ?, ?, ?)", [(ids[r[0]], *r) for r in rows]
+                "DELETE FROM entities WHERE rowid = (SELECT id FROM keys WHERE iri = ?)", [(k,) for k in keys]
             )
-
-    def _id(self, iri: str) -> int:
-        return int(self._db.execute("SELECT id FROM keys WHERE iri = ?", (iri,)).fetchone()[0])
+            self._insert(rows)
 
     def replace_all(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Replace every row by `rows` of (iri, kind, names joined by newlines)."""
         rows = list({r[0]: r for r in reversed(list(rows))}.values())  # one row per IRI (its first), as `refresh`
         with self._lock, self._db:
             self._db.execute("DELETE FROM entities")
-            self._db.executemany("INSERT OR IGNORE INTO keys (iri) VALUES (?)", [(r[0],) for r in rows])
-            ids = dict(self._db.execute("SELECT iri, id FROM keys").fetchall())  # one scan, not a lookup per row
-            self._db.executemany(
-                "INSERT INTO entities (rowid, iri, kind, text) VALUES (?, ?, ?, ?)", [(ids[r[0]], *r) for r in rows]
-            )
+            self._insert(rows)
 
     def rebuild(self, store: Store) -> None:
         """Recompute every row from the store's default graph (the same rows as `refresh`), in constant memory:

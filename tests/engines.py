@@ -7,8 +7,10 @@ engine whose binary is not installed skips its tests with the reason, unless SCH
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -52,3 +54,17 @@ def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine
     )
     yield server
     server.stop()
+
+
+def canned_rows(engine: Any, queries: Mapping[str, Mapping[str, str]]) -> dict[str, list[str]]:
+    """Each canned query's rows through `engine` (a `queries.engine.Engine`), as sorted JSON lines: for comparing
+    backends row for row (never a cut result)."""
+    from scholarkg.queries.catalog import load_catalog
+
+    catalog = load_catalog()
+    out = {}
+    for name, params in queries.items():
+        body = json.loads(engine.run_stored(catalog[name], dict(params)).body)
+        assert body["truncated"] is False
+        out[name] = sorted(json.dumps(row, sort_keys=True) for row in body["rows"])
+    return out

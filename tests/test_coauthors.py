@@ -160,12 +160,33 @@ def test_a_rebuild_is_exact_whatever_order_the_author_scan_has(
     assert set(coauthors.all_rows(memory, iris)) == set(on_disk)
 
 
+def _drop_edges(store: GraphStore, iris: Iris) -> None:
+    """Make the index one from before the `skg:coauthor` edges (pair rows only)."""
+    store.store.update(f"DELETE WHERE {{ GRAPH {coauthor_graph(iris)} {{ ?x <{SKG}coauthor> ?y }} }}")
+
+
+def _closed_store_without_edges(
+    path: Path, seed_paths: tuple[Path, ...], load_pages: LoadPages, iris: Iris
+) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    """A store at `path` with the seeds and an index from before the edges, closed; returns the exact index."""
+    store = GraphStore.open(path)
+    assert all(r.ok for r in load_pages(store, seed_paths))
+    before = _assert_exact(store, iris)
+    _drop_edges(store, iris)
+    store.flush()
+    del store
+    return before
+
+
 def test_an_index_from_before_the_coauthor_edges_is_rebuilt(
     store: GraphStore, iris: Iris, seed_paths: tuple[Path, ...], load_pages: LoadPages
 ) -> None:
     before = _assert_exact(store, iris)
-    store.store.update(f"DELETE WHERE {{ GRAPH {coauthor_graph(iris)} {{ ?x <{SKG}coauthor> ?y }} }}")
+    assert coauthors.outdated_index(store.store) is None  # the index has its edges: settled by one lookup
+    _drop_edges(store, iris)
     assert coauthors.index_missing(store.store, iris)
+    outdated = coauthors.outdated_index(store.store)
+    assert outdated is not None and outdated.base == iris.base
     assert all(r.ok for r in load_pages(store, seed_paths[:1]))  # any load notices the index without edges
     assert not coauthors.index_missing(store.store, iris)
     assert _assert_exact(store, iris) == before
@@ -174,12 +195,7 @@ def test_an_index_from_before_the_coauthor_edges_is_rebuilt(
 def test_opening_a_store_with_an_index_from_before_the_edges_rebuilds_it(
     tmp_path: Path, seed_paths: tuple[Path, ...], load_pages: LoadPages, iris: Iris
 ) -> None:
-    store = GraphStore.open(tmp_path / "old")
-    assert all(r.ok for r in load_pages(store, seed_paths))
-    before = _assert_exact(store, iris)
-    store.store.update(f"DELETE WHERE {{ GRAPH {coauthor_graph(iris)} {{ ?x <{SKG}coauthor> ?y }} }}")
-    store.flush()
-    del store
+    before = _closed_store_without_edges(tmp_path / "old", seed_paths, load_pages, iris)
     reopened = GraphStore.open(tmp_path / "old")  # e.g. `scholarkg serve` on it, with SCHOLARKG_LOAD_SEEDS=false
     assert _assert_exact(reopened, iris) == before
     assert coauthors.outdated_index(reopened.store) is None
@@ -189,12 +205,7 @@ def test_a_crash_while_upgrading_the_index_is_repaired_on_the_next_open(
     tmp_path: Path, seed_paths: tuple[Path, ...], load_pages: LoadPages, iris: Iris, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The upgrade runs under the batch marker: cut short after a partial index, the next open rebuilds it whole."""
-    store = GraphStore.open(tmp_path / "old")
-    assert all(r.ok for r in load_pages(store, seed_paths))
-    before = _assert_exact(store, iris)
-    store.store.update(f"DELETE WHERE {{ GRAPH {coauthor_graph(iris)} {{ ?x <{SKG}coauthor> ?y }} }}")
-    store.flush()
-    del store
+    before = _closed_store_without_edges(tmp_path / "old", seed_paths, load_pages, iris)
 
     def partial(raw: Store, iris: Iris) -> None:  # some rows and edges written, then the process dies
         rows = itertools.islice(coauthors.all_rows(raw, iris), 50)

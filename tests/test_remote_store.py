@@ -21,19 +21,18 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, Store,
 from scholarkg.linking.local import read_local
 from scholarkg.linking.model import Evidence, Link, LinkSource, links_graph
 from scholarkg.linking.store import read_links, write_links
-from scholarkg.loader.backend import StoreBackend
+from scholarkg.loader.backend import StoreBackend, open_backend
 from scholarkg.loader.identity import Iris
 from scholarkg.loader.load import load_bytes, load_files, remove_source
 from scholarkg.loader.remote import RemoteStore, RemoteStoreError, RemoteUpdateError
 from scholarkg.loader.settings import DEFAULT_BASE, Settings
 from scholarkg.loader.store import GraphStore
-from scholarkg.queries.catalog import load_catalog
 from scholarkg.queries.engine import Engine
 from scholarkg.queries.execute import ROWS_FORMAT, QueryRequest
 from scholarkg.queries.remote_execute import _bound_text, run_remote_query, where_brace
 from scholarkg.queries.workers import QueryTimeoutError
 from scripts.engines import EngineServer, free_port
-from tests.engines import VIRTUOSO_MAX_ROWS
+from tests.engines import VIRTUOSO_MAX_ROWS, canned_rows
 from tests.server_fixtures import start_server, stop_server
 from tests.test_canned_queries import SAMPLE_PARAMS
 
@@ -95,16 +94,6 @@ def embedded_engine(embedded: GraphStore, tmp_path_factory: pytest.TempPathFacto
     engine.close()
 
 
-def _canned_rows(engine: Engine) -> dict[str, list[str]]:
-    catalog = load_catalog()
-    out = {}
-    for name, params in SAMPLE_PARAMS.items():
-        body = json.loads(engine.run_stored(catalog[name], params).body)
-        assert body["truncated"] is False
-        out[name] = sorted(json.dumps(row, sort_keys=True) for row in body["rows"])
-    return out
-
-
 def _canonical(quads: Iterable[Quad | Triple]) -> set[Quad]:
     """Quads as a store holds them (pyoxigraph writes literals canonically; engines may too — compare values)."""
     store = Store()
@@ -118,8 +107,8 @@ def test_seeds_give_the_same_canned_query_results(
 ) -> None:
     name, store, settings = backend
     engine = Engine(settings, store, workers=1) if name != "embedded" else embedded_engine
-    got = _canned_rows(engine)
-    expected = _canned_rows(embedded_engine)
+    got = canned_rows(engine, SAMPLE_PARAMS)
+    expected = canned_rows(embedded_engine, SAMPLE_PARAMS)
     assert got == expected
     assert sum(len(rows) for rows in got.values()) > 50  # the comparison is not between empty results
     assert store.stats() == embedded_engine.store.stats()
@@ -552,3 +541,21 @@ def test_a_person_page_shows_no_index_rows(
     finally:
         if engine is not embedded_engine:
             engine.close()
+
+
+def test_opening_an_engine_for_writing_brings_an_index_without_edges_up_to_date(
+    backend: tuple[str, StoreBackend, Settings],
+) -> None:
+    """What `GraphStore.open` does for the embedded store, `open_backend` does for an engine (`scholarkg serve`)."""
+    name, store, settings = backend
+    if name == "embedded":
+        pytest.skip("the embedded store: tests/test_coauthors.py")
+    assert isinstance(store, RemoteStore)
+    store.update(f"DELETE WHERE {{ GRAPH <{DEFAULT_BASE}id/graph/coauthors> {{ ?x <{SKG}coauthor> ?y }} }}")
+    assert _edges_and_pairs(store)[0] == set()
+    reopened = open_backend(settings)
+    try:
+        edges, pairs = _edges_and_pairs(reopened)
+        assert edges == pairs and len(edges) > 1000
+    finally:
+        reopened.close()

@@ -27,10 +27,9 @@ from scholarkg.loader.remote import RemoteStore
 from scholarkg.loader.settings import Settings
 from scholarkg.loader.shards import MANIFEST, VIEW_DIR, Manifest, even_sizes, verify_shards, write_shards
 from scholarkg.loader.store import GraphStore
-from scholarkg.queries.catalog import load_catalog
 from scholarkg.queries.engine import Engine
 from scripts.engines import EngineServer, oxigraph_binary, start_oxigraph
-from tests.engines import require_engine
+from tests.engines import canned_rows, require_engine
 from tests.test_remote_store import _canonical, remote_settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,16 +163,6 @@ CANNED = {
 }
 
 
-def _canned_rows(engine: Engine) -> dict[str, list[str]]:
-    catalog = load_catalog()
-    out = {}
-    for name, params in CANNED.items():
-        body = json.loads(engine.run_stored(catalog[name], params).body)
-        assert body["truncated"] is False
-        out[name] = sorted(json.dumps(row, sort_keys=True) for row in body["rows"])
-    return out
-
-
 def test_oxigraph_server_starts_with_its_view_from_the_view_shards(
     exported: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -214,11 +203,11 @@ def test_oxigraph_server_starts_with_its_view_from_the_view_shards(
         assert _canonical(remote.view_triples()) == view
         local = Engine(Settings(store=store_dir, base_iri=BASE, query_timeout=30), embedded, workers=1, read_only=True)
         try:
-            expected = _canned_rows(local)
+            expected = canned_rows(local, CANNED)
         finally:
             local.close()
         assert sum(len(rows) for rows in expected.values()) > 20  # not a comparison of empty results
-        assert _canned_rows(Engine(settings, remote, workers=1)) == expected
+        assert canned_rows(Engine(settings, remote, workers=1), CANNED) == expected
         remote.close()
     finally:
         server.stop()
